@@ -1,0 +1,103 @@
+"""modelport: one API for every LLM provider; providers, caches and parsers are plugins.
+
+``import modelport`` is cheap: it defines the exception tree and the hook marker. Everything
+else (pydantic models, the HTTP stack, plugins) loads on first use of the name that needs it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ContextWindowExceededError,
+    LLMError,
+    LLMTimeoutError,
+    ModelNotFoundError,
+    ModelRequestError,
+    ProviderConnectionError,
+    ProviderProtocolError,
+    ProviderServerError,
+    RateLimitError,
+    SchemaConversionError,
+    StructuredOutputError,
+    ToolExecutionError,
+)
+from ._markers import hookimpl
+
+if TYPE_CHECKING:
+    from ._client import LLM
+    from ._events import ProgressEvent, StreamEvent
+    from ._messages import ImagePart, Message, TextPart, ToolCall
+    from ._request import Request, ResponseFormat, ToolSpec
+    from ._response import Response, ToolResult, Usage
+    from ._timeouts import Timeouts
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LLM",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ContextWindowExceededError",
+    "ImagePart",
+    "LLMError",
+    "LLMTimeoutError",
+    "Message",
+    "ModelNotFoundError",
+    "ModelRequestError",
+    "ProgressEvent",
+    "ProviderConnectionError",
+    "ProviderProtocolError",
+    "ProviderServerError",
+    "RateLimitError",
+    "Request",
+    "Response",
+    "ResponseFormat",
+    "SchemaConversionError",
+    "StreamEvent",
+    "StructuredOutputError",
+    "TextPart",
+    "Timeouts",
+    "ToolCall",
+    "ToolExecutionError",
+    "ToolResult",
+    "ToolSpec",
+    "Usage",
+    "hookimpl",
+]
+
+_LAZY = {
+    "LLM": "._client",
+    "ProgressEvent": "._events",
+    "StreamEvent": "._events",
+    "ImagePart": "._messages",
+    "Message": "._messages",
+    "TextPart": "._messages",
+    "ToolCall": "._messages",
+    "Request": "._request",
+    "ResponseFormat": "._request",
+    "ToolSpec": "._request",
+    "Response": "._response",
+    "ToolResult": "._response",
+    "Usage": "._response",
+    "Timeouts": "._timeouts",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'modelport' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

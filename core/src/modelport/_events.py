@@ -1,0 +1,64 @@
+"""Stream events (what users iterate) and progress events (what observers receive).
+
+Both are hot-path objects, created per chunk, so they are slotted dataclasses, not pydantic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["EVENT_TYPES", "ProgressEvent", "StreamEvent", "StreamEventType"]
+
+StreamEventType = Literal[
+    "answer",
+    "reasoning",
+    "tool_call",
+    "tool_result",
+    "tool_error",
+    "tool_stream",
+    "review_request",
+    "verbose",
+    "final",
+    "done",
+]
+EVENT_TYPES: frozenset[str] = frozenset(StreamEventType.__args__)  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class StreamEvent:
+    """One thing that happened in a stream.
+
+    ``content`` is text for answer/reasoning, a ``ToolCall`` for tool_call, the ``Response`` for
+    final. ``source`` names who produced it ("model" or a tool name), ``tool_id`` the tool call it
+    belongs to, ``job`` groups events of one tool execution, ``depth`` counts nesting when a tool
+    forwards a stream of its own.
+    """
+
+    type: StreamEventType
+    content: Any = None
+    source: str = "model"
+    tool_id: str | None = None
+    job: str | None = None
+    depth: int = 0
+    data: dict[str, Any] | None = None
+
+
+ProgressKind = Literal[
+    "started", "done", "retry", "cache_hit", "error", "stream_progress", "first_token"
+]
+
+
+@dataclass(slots=True)
+class ProgressEvent:
+    """A lifecycle event for observers (``on_progress=`` callbacks and the ``on_progress`` hook).
+
+    Never carries credentials: ``detail`` holds counts, delays, statuses and error class names.
+    """
+
+    kind: ProgressKind
+    provider: str
+    model: str
+    attempt: int = 1
+    elapsed_s: float = 0.0
+    detail: dict[str, Any] = field(default_factory=dict)

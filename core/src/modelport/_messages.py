@@ -1,0 +1,177 @@
+"""Conversation messages and their content parts (pydantic boundary types).
+
+A message is provider-neutral: each provider plugin translates it to its wire format. Fields a
+provider needs to see again on the next turn (Claude thinking signatures, encrypted reasoning)
+live in ``provider_metadata`` so a multi-turn loop can hand them back unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._errors import ConfigurationError
+
+__all__ = [
+    "ContentPart",
+    "ImagePart",
+    "Message",
+    "Role",
+    "TextPart",
+    "ToolCall",
+    "coerce_messages",
+]
+
+Role = Literal["system", "developer", "user", "assistant", "tool"]
+
+
+class TextPart(BaseModel):
+    """Plain text inside a multi-part message."""
+
+    model_config = ConfigDict(frozen=True)
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ImagePart(BaseModel):
+    """An image given either by URL (http(s) or data:) or as base64 data with a media type."""
+
+    model_config = ConfigDict(frozen=True)
+    type: Literal["image"] = "image"
+    url: str | None = None
+    data: str | None = None
+    media_type: str | None = None
+    detail: Literal["auto", "low", "high"] | None = None
+
+    def as_url(self) -> str:
+        """A URL form every OpenAI-style API accepts (data: URL for inline data)."""
+        if self.url is not None:
+            return self.url
+        return f"data:{self.media_type or 'image/png'};base64,{self.data or ''}"
+
+
+ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
+
+
+class ToolCall(BaseModel):
+    """One call the model asked for. ``arguments`` is the raw JSON text the model produced.
+
+    The raw text is kept (not only a parsed dict) because invalid JSON must be reported back to
+    the model verbatim, and because a round trip must send the provider exactly what it sent us.
+    """
+
+    id: str
+    name: str
+    arguments: str = ""
+    provider_metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def parsed_arguments(self) -> dict[str, Any]:
+        """The arguments as a dict; raises ``ValueError`` when the text is not a JSON object."""
+        if not self.arguments.strip():
+            return {}
+        value = json.loads(self.arguments)
+        if not isinstance(value, dict):
+            raise ValueError(f"tool arguments are not a JSON object: {self.arguments!r}")
+        return value
+
+
+class Message(BaseModel):
+    """One turn of a conversation."""
+
+    role: Role
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+    reasoning: str | None = None
+    provider_metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The text of the message, parts joined, images left out."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+    @classmethod
+    def system(cls, text: str) -> Message:
+        return cls(role="system", content=text)
+
+    @classmethod
+    def user(cls, content: str | list[ContentPart]) -> Message:
+        return cls(role="user", content=content)
+
+    @classmethod
+    def assistant(cls, text: str | None = None, **kw: Any) -> Message:
+        return cls(role="assistant", content=text, **kw)
+
+    @classmethod
+    def tool(cls, tool_call_id: str, content: str) -> Message:
+        return cls(role="tool", tool_call_id=tool_call_id, content=content)
+
+
+def coerce_messages(
+    prompt: str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any]],
+    *,
+    system: str | None = None,
+) -> list[Message]:
+    """Accept what users naturally pass (a string, dicts in OpenAI shape, Messages)."""
+    out: list[Message] = []
+    if system is not None:
+        out.append(Message(role="system", content=system))
+    if isinstance(prompt, str):
+        out.append(Message(role="user", content=prompt))
+        return out
+    items: Iterable[Any] = [prompt] if isinstance(prompt, (Message, Mapping)) else prompt
+    for item in items:
+        if isinstance(item, Message):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            out.append(_message_from_mapping(item))
+        else:
+            raise ConfigurationError(
+                f"a message must be a str, dict or modelport.Message, not {type(item).__name__}"
+            )
+    if not out:
+        raise ConfigurationError("no messages to send")
+    return out
+
+
+def _message_from_mapping(item: Mapping[str, Any]) -> Message:
+    data = dict(item)
+    content = data.get("content")
+    if isinstance(content, list):
+        data["content"] = [_part_from_mapping(p) for p in content]
+    calls = data.get("tool_calls")
+    if calls:
+        data["tool_calls"] = [
+            c
+            if isinstance(c, ToolCall)
+            else ToolCall(
+                id=c.get("id", ""),
+                name=c.get("function", c).get("name", ""),
+                arguments=c.get("function", c).get("arguments", ""),
+            )
+            for c in calls
+        ]
+    try:
+        return Message.model_validate(data)
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid message {sorted(item)!r}: {exc}") from None
+
+
+def _part_from_mapping(part: Any) -> Any:
+    if not isinstance(part, Mapping):
+        return part
+    kind = part.get("type")
+    if kind == "image_url":
+        url = part["image_url"]
+        if isinstance(url, Mapping):
+            return ImagePart(url=url.get("url"), detail=url.get("detail"))
+        return ImagePart(url=str(url))
+    return dict(part)

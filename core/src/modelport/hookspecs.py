@@ -1,0 +1,91 @@
+"""The hooks a modelport plugin may implement. docs/hooks.md explains each with an example.
+
+Hooks that run per request are skipped entirely when no plugin implements them, so an unused
+hook costs nothing on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ._markers import hookspec
+
+if TYPE_CHECKING:
+    from ._events import ProgressEvent
+    from ._request import Request
+    from ._response import Response
+    from ._wire import WireDelta, WireRequest
+
+__all__ = [
+    "cache_key_parts",
+    "normalize_delta",
+    "normalize_response",
+    "on_progress",
+    "register_caches",
+    "register_providers",
+    "register_thinking",
+    "shape_request",
+]
+
+
+@hookspec
+def register_providers(register: Callable[..., None]) -> None:
+    """Register provider classes: call ``register(ProviderClass)`` once per provider.
+
+    The class's ``name`` is the prefix of model specs (``"openai-chat"`` in
+    ``"openai-chat:gpt-4o-mini"``). Registering a name twice is a plugin error, named in a
+    warning; the first registration wins.
+    """
+
+
+@hookspec
+def register_caches(register: Callable[..., None]) -> None:
+    """Register cache backends: ``register(backend, level=...)``; level 1 is fastest (local).
+
+    A backend has ``get(key) -> dict | None``, ``set(key, entry, ttl_s)`` and ``delete(key)``.
+    The core reads levels in order and backfills faster levels on a slower hit.
+    """
+
+
+@hookspec
+def register_thinking(register: Callable[..., None]) -> None:
+    """Contribute thinking-token patterns: ``register(start, end, models=None)``.
+
+    ``models`` is an optional predicate ``(provider, model) -> bool`` limiting where the pattern
+    applies. The core's built-in plugin registers ``<think>``, ``<thinking>`` and ``[THINK]``.
+    """
+
+
+@hookspec
+def shape_request(provider: str, model: str, request: Request, wire: WireRequest) -> None:
+    """Adjust the outgoing wire request in place (drop parameters a model rejects, map
+    ``reasoning_effort``, add headers). Runs after the provider built it and before the cache key
+    is computed, so every change is part of the key. Credentials are not present yet.
+    """
+
+
+@hookspec
+def normalize_response(provider: str, model: str, request: Request, response: Response) -> None:
+    """Post-process a normalized non-streamed ``Response`` in place (also the final response
+    assembled from a stream)."""
+
+
+@hookspec
+def normalize_delta(provider: str, model: str, delta: WireDelta) -> WireDelta | None:
+    """Rewrite one stream delta before assembly. Return a replacement, or ``None`` to keep it.
+
+    Called per chunk, only when some plugin implements it; keep it cheap.
+    """
+
+
+@hookspec
+def cache_key_parts(provider: str, model: str, wire: WireRequest) -> dict[str, Any] | None:
+    """Contribute extra values to the cache key (for state that lives outside the wire body,
+    such as a plugin's own configuration). Return ``None`` to contribute nothing."""
+
+
+@hookspec
+def on_progress(event: ProgressEvent) -> None:
+    """Observe lifecycle events: started, first_token, retry, cache_hit, stream_progress, done,
+    error. Exceptions raised here are logged and ignored; they never fail a request."""
