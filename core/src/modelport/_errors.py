@@ -121,7 +121,14 @@ class StructuredOutputError(LLMError):
 
 
 class ModelRequestError(LLMError):
-    """The request to the provider failed; ``status`` is the HTTP status when there was one."""
+    """The request to the provider failed; ``status`` is the HTTP status when there was one.
+
+    ``retry_after`` (seconds) is set when the provider said how long to wait.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
 
 
 class AuthenticationError(ModelRequestError):
@@ -130,10 +137,6 @@ class AuthenticationError(ModelRequestError):
 
 class RateLimitError(ModelRequestError):
     """The provider asked us to slow down (429). ``retry_after`` is in seconds, when given."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
-        super().__init__(message, **kw)  # type: ignore[arg-type]
-        self.retry_after = retry_after
 
 
 class BadRequestError(ModelRequestError):

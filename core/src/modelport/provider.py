@@ -208,14 +208,13 @@ def error_for_status(
         "request_id": request_id,
         "provider_message": message,
         "code": code,
+        "retry_after": parse_retry_after(headers),
     }
     lowered = message.lower()
     if status in (401, 403):
         return AuthenticationError(f"authentication failed: {message}", **kw)
     if status == 429:
-        return RateLimitError(
-            f"rate limited: {message}", retry_after=parse_retry_after(headers), **kw
-        )
+        return RateLimitError(f"rate limited: {message}", **kw)
     if status >= 500:
         return ProviderServerError(f"provider error: {message}", **kw)
     if (code and any(c in code for c in _CONTEXT_CODES)) or any(

@@ -1,0 +1,263 @@
+"""``LLM``: the user API. async-first, with a sync API that never touches an event loop.
+
+The sync methods drive the sync HTTP client directly, so they work unchanged inside a running
+event loop (Jupyter) and never create a loop per call; the async methods use the async client.
+Both run the same engine, so retries, errors and caching behave identically.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from ._engine import CallOptions, Engine
+from ._errors import ConfigurationError
+from ._events import ProgressEvent, StreamEvent
+from ._messages import Message, coerce_messages
+from ._plugins import PluginHost, default_host
+from ._request import Request, ToolSpec
+from ._response import Response
+from ._retry import RetryPolicy
+from ._structured import parse_structured, resolve_response_format
+from ._thinking_setup import ThinkingSetup
+from ._timeouts import Timeouts, coerce_timeouts
+from ._transport import HttpxTransport, Transport
+from .provider import ProviderSettings
+
+__all__ = ["LLM"]
+
+# Request fields a caller may set per call or as LLM-wide defaults.
+_REQUEST_FIELDS = frozenset(
+    {
+        "tool_choice",
+        "parallel_tool_calls",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "stop",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "reasoning_effort",
+        "user",
+        "extra_body",
+        "extra_headers",
+    }
+)
+_CALL_FIELDS = frozenset(
+    {"use_cache", "cache", "clear_cache", "cache_ttl_s", "hide_thinking", "verbose", "timeout",
+     "on_progress"}
+)
+
+Prompt = str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any]]
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """``"provider:model"`` -> (provider, model); the model part may contain colons."""
+    if not isinstance(spec, str) or ":" not in spec:
+        raise ConfigurationError(
+            f"model spec must look like 'provider:model' (e.g. 'openai-chat:gpt-4o-mini'), "
+            f"got {spec!r}"
+        )
+    provider, model = spec.split(":", 1)
+    if not provider or not model:
+        raise ConfigurationError(f"model spec {spec!r} needs both a provider and a model")
+    return provider, model
+
+
+class LLM:
+    """A model you can call. Create one per model and reuse it: it owns a connection pool.
+
+    ``LLM("openai-chat:gpt-4o-mini", api_key=..., base_url=...)``. Keyword defaults such as
+    ``temperature=0`` apply to every call unless a call overrides them.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: Timeouts | float | None = None,
+        max_retries: int = 2,
+        retry: RetryPolicy | None = None,
+        on_progress: Callable[[ProgressEvent], Any] | None = None,
+        options: Mapping[str, Any] | None = None,
+        plugins: PluginHost | None = None,
+        transport: Transport | None = None,
+        thinking: Any = None,
+        hide_thinking: bool = False,
+        verbose: bool = False,
+        cache: str = "auto",
+        use_cache: bool = True,
+        **defaults: Any,
+    ) -> None:
+        self.provider_name, self.model = parse_spec(model)
+        unknown = set(defaults) - _REQUEST_FIELDS
+        if unknown:
+            raise ConfigurationError(
+                f"unknown LLM option(s) {sorted(unknown)}; pass provider-specific parameters in "
+                "extra_body={...}"
+            )
+        if cache not in ("auto", "always", "never"):
+            raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")
+        self.host = plugins or default_host()
+        cls = self.host.provider_class(self.provider_name)
+        key_env = getattr(cls, "api_key_env", None)
+        if api_key is None and key_env:
+            api_key = os.environ.get(key_env) or None
+        settings = ProviderSettings(
+            model=self.model, base_url=base_url, api_key=api_key, options=dict(options or {})
+        )
+        self.provider = cls(settings)
+        required = getattr(self.provider, "api_key_required", None)
+        if api_key is None and callable(required) and required():
+            hint = f" or set {key_env}" if key_env else ""
+            raise ConfigurationError(
+                f"provider {self.provider_name!r} needs an API key: pass api_key=...{hint}",
+                provider=self.provider_name,
+                model=self.model,
+            )
+        if max_retries < 0:
+            raise ConfigurationError("max_retries must be >= 0")
+        self._defaults = defaults
+        self._thinking = ThinkingSetup(self.host, self.provider_name, self.model, thinking)
+        self._base_opts = CallOptions(
+            use_cache=use_cache, cache=cache, hide_thinking=hide_thinking, verbose=verbose
+        )
+        self._transport = transport or HttpxTransport()
+        self._engine = Engine(
+            self.provider,
+            self.host,
+            self._transport,
+            retry=retry or RetryPolicy(max_retries=max_retries),
+            timeouts=coerce_timeouts(timeout),
+            secrets=[api_key] if api_key else [],
+            on_progress=on_progress,
+            thinking_factory=self._thinking.parser_for,
+            apply_thinking=self._thinking.apply,
+        )
+
+    def __repr__(self) -> str:
+        return f"LLM({self.provider_name}:{self.model})"
+
+    # -- building a request ----------------------------------------------------------------
+
+    def _prepare(
+        self, prompt: Prompt, kw: dict[str, Any], *, stream: bool
+    ) -> tuple[Request, CallOptions, Any]:
+        system = kw.pop("system", None)
+        tools = kw.pop("tools", None)
+        response_format = kw.pop("response_format", None)
+        call_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_FIELDS}
+        unknown = set(kw) - _REQUEST_FIELDS
+        if unknown:
+            raise ConfigurationError(
+                f"unknown argument(s) {sorted(unknown)}; pass provider-specific parameters in "
+                "extra_body={...}"
+            )
+        params = {**self._defaults, **kw}
+        stop = params.get("stop")
+        if isinstance(stop, str):
+            params["stop"] = [stop]
+        fmt, target = resolve_response_format(response_format)
+        request = Request(
+            model=self.model,
+            messages=coerce_messages(prompt, system=system),
+            tools=_coerce_tools(tools),
+            response_format=fmt,
+            stream=stream,
+            **params,
+        )
+        opts = CallOptions(
+            use_cache=call_kw.get("use_cache", self._base_opts.use_cache),
+            cache=call_kw.get("cache", self._base_opts.cache),
+            clear_cache=call_kw.get("clear_cache", False),
+            cache_ttl_s=call_kw.get("cache_ttl_s"),
+            hide_thinking=call_kw.get("hide_thinking", self._base_opts.hide_thinking),
+            verbose=call_kw.get("verbose", self._base_opts.verbose),
+            timeouts=coerce_timeouts(call_kw["timeout"]) if "timeout" in call_kw else None,
+            on_progress=call_kw.get("on_progress"),
+        )
+        return request, opts, target
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def complete(self, prompt: Prompt, **kw: Any) -> Response:
+        """Send a prompt (a string or a list of messages) and return the whole response."""
+        request, opts, target = self._prepare(prompt, kw, stream=False)
+        return parse_structured(self._engine.complete(request, opts), target, request)
+
+    async def acomplete(self, prompt: Prompt, **kw: Any) -> Response:
+        request, opts, target = self._prepare(prompt, kw, stream=False)
+        return parse_structured(await self._engine.acomplete(request, opts), target, request)
+
+    def stream(self, prompt: Prompt, **kw: Any) -> Iterator[StreamEvent]:
+        """Yield ``StreamEvent``s as they arrive; the ``final`` event carries the Response."""
+        request, opts, target = self._prepare(prompt, kw, stream=True)
+        for ev in self._engine.stream(request, opts):
+            if ev.type == "final":
+                parse_structured(ev.content, target, request)
+            yield ev
+
+    async def astream(self, prompt: Prompt, **kw: Any) -> AsyncIterator[StreamEvent]:
+        request, opts, target = self._prepare(prompt, kw, stream=True)
+        async for ev in self._engine.astream(request, opts):
+            if ev.type == "final":
+                parse_structured(ev.content, target, request)
+            yield ev
+
+    def models(self) -> list[str]:
+        """Model ids the provider's server lists (when the provider supports listing)."""
+        from ._listing import list_models
+
+        return list_models(self)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._transport.close()
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    def __enter__(self) -> LLM:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> LLM:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def _coerce_tools(tools: Any) -> list[ToolSpec]:
+    if not tools:
+        return []
+    out: list[ToolSpec] = []
+    for tool in tools:
+        if isinstance(tool, ToolSpec):
+            out.append(tool)
+        elif isinstance(tool, Mapping):
+            fn = tool.get("function", tool)
+            try:
+                out.append(
+                    ToolSpec(
+                        name=fn["name"],
+                        description=fn.get("description", ""),
+                        parameters=fn.get("parameters") or {"type": "object", "properties": {}},
+                        strict=fn.get("strict"),
+                    )
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ConfigurationError(f"invalid tool schema {tool!r}: {exc}") from None
+        else:
+            raise ConfigurationError(
+                f"tools must be JSON-schema dicts or ToolSpec in this version, got {tool!r}"
+            )
+    return out
+

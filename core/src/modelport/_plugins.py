@@ -1,0 +1,349 @@
+"""Plugin discovery and isolation on top of pluggy.
+
+Plugins load on first use (the first ``LLM`` or ``modelport plugins``), never on
+``import modelport``. Each plugin is imported, registered and validated in its own ``try``: a
+broken plugin is named in a warning and skipped, unless strict mode is on. Blocked plugins are
+never imported. Environment variables (read when the host is created):
+
+- ``MODELPORT_DISABLE_PLUGINS=a,b``   block these names (entry points and built-ins)
+- ``MODELPORT_LOAD_PLUGINS=a,b``      load only these entry points (built-ins stay unless blocked)
+- ``MODELPORT_STRICT_PLUGINS=1``      raise ``ConfigurationError`` on any plugin failure
+- ``MODELPORT_TRACE_PLUGINS=1``       print every hook call to stderr
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from ._errors import ConfigurationError
+from ._markers import PROJECT
+
+__all__ = ["BUILTIN_PLUGINS", "CacheRegistration", "PluginHost", "PluginInfo", "ThinkingRegistration"]
+
+ENTRY_POINT_GROUP = "modelport"
+
+# Internal plugins: built-in behaviour registered through the same hooks, blockable by name.
+BUILTIN_PLUGINS: dict[str, str] = {
+    "builtin-thinking": "modelport._builtin_thinking",
+}
+
+
+@dataclass(slots=True)
+class PluginInfo:
+    name: str
+    version: str | None
+    hooks: list[str]
+    builtin: bool = False
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "version": self.version, "hooks": self.hooks}
+        if self.builtin:
+            out["builtin"] = True
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(slots=True)
+class CacheRegistration:
+    backend: Any
+    level: int
+    plugin: str
+
+
+@dataclass(slots=True)
+class ThinkingRegistration:
+    start: str
+    end: str
+    models: Callable[[str, str], bool] | None
+    plugin: str
+
+
+@dataclass
+class _Registry:
+    providers: dict[str, type] = field(default_factory=dict)
+    provider_plugin: dict[str, str] = field(default_factory=dict)
+    caches: list[CacheRegistration] = field(default_factory=list)
+    thinking: list[ThinkingRegistration] = field(default_factory=list)
+
+
+def _env_names(name: str) -> set[str] | None:
+    raw = os.environ.get(name)
+    if raw is None:
+        return None
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _truthy(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class PluginHost:
+    """Owns the pluggy manager, loads plugins lazily and keeps what they registered."""
+
+    def __init__(
+        self,
+        *,
+        blocked: Iterable[str] = (),
+        allow: Iterable[str] | None = None,
+        strict: bool | None = None,
+        trace: bool | None = None,
+        entry_points: bool = True,
+    ) -> None:
+        env_blocked = _env_names("MODELPORT_DISABLE_PLUGINS") or set()
+        env_allow = _env_names("MODELPORT_LOAD_PLUGINS")
+        self.blocked: set[str] = set(blocked) | env_blocked
+        self.allow: set[str] | None = set(allow) if allow is not None else env_allow
+        self.strict = _truthy("MODELPORT_STRICT_PLUGINS") if strict is None else strict
+        self.trace = _truthy("MODELPORT_TRACE_PLUGINS") if trace is None else trace
+        self.use_entry_points = entry_points
+        self.pm = pluggy.PluginManager(PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self._lock = threading.RLock()
+        self._loaded = False
+        self._info: dict[str, PluginInfo] = {}
+        self._registry: _Registry | None = None
+        self._impl_cache: dict[str, bool] = {}
+        if self.trace:
+            self.pm.trace.root.setwriter(sys.stderr.write)
+            self.pm.enable_tracing()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def block(self, *names: str) -> None:
+        """Block plugins by name; an already registered one is unregistered."""
+        with self._lock:
+            for name in names:
+                self.blocked.add(name)
+                if self.pm.get_plugin(name) is not None:
+                    self.pm.unregister(name=name)
+                self.pm.set_blocked(name)
+                self._info.pop(name, None)
+            self._invalidate()
+
+    def register(self, plugin: object, name: str | None = None) -> str:
+        """Register a plugin object (module, class or instance with hookimpls) from code."""
+        self.load()
+        with self._lock:
+            plugin_name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+            if plugin_name in self.blocked:
+                raise ConfigurationError(f"plugin {plugin_name!r} is blocked")
+            self._add(plugin_name, lambda: plugin, version=None, builtin=False)
+            self._invalidate()
+            return plugin_name
+
+    def unregister(self, name: str) -> None:
+        with self._lock:
+            if self.pm.get_plugin(name) is not None:
+                self.pm.unregister(name=name)
+            self._info.pop(name, None)
+            self._invalidate()
+
+    def load(self) -> None:
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            for name, module in BUILTIN_PLUGINS.items():
+                if name in self.blocked:
+                    continue
+                self._add(name, lambda m=module: _import(m), version=_core_version(), builtin=True)
+            if self.use_entry_points:
+                self._load_entry_points()
+            self._loaded = True
+
+    def _load_entry_points(self) -> None:
+        from importlib.metadata import entry_points
+
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if ep.name in self.blocked or ep.name in self._info:
+                continue
+            if self.allow is not None and ep.name not in self.allow:
+                continue
+            version = ep.dist.version if ep.dist is not None else None
+            self._add(ep.name, ep.load, version=version, builtin=False)
+
+    def _add(
+        self, name: str, load: Callable[[], object], *, version: str | None, builtin: bool
+    ) -> None:
+        try:
+            plugin = load()
+            self.pm.register(plugin, name=name)
+            self._check_hooks(name, plugin)
+        except Exception as exc:
+            if self.pm.get_plugin(name) is not None:
+                self.pm.unregister(name=name)
+            self._fail(name, version, builtin, exc)
+            return
+        hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
+        self._info[name] = PluginInfo(name=name, version=version, hooks=hooks, builtin=builtin)
+
+    def _check_hooks(self, name: str, plugin: object) -> None:
+        """Reject implementations of hooks that do not exist (usually a misspelling)."""
+        known = sorted(self.pm.hook.__dict__)
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            if caller.has_spec():
+                continue
+            impls = [i for i in caller.get_hookimpls() if i.plugin_name == name]
+            if any(not i.optionalhook for i in impls):
+                close = difflib.get_close_matches(caller.name, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise pluggy.PluginValidationError(
+                    plugin, f"unknown hook {caller.name!r}{hint}"
+                )
+
+    def _fail(self, name: str, version: str | None, builtin: bool, exc: Exception) -> None:
+        text = f"{type(exc).__name__}: {exc}"
+        if self.strict:
+            raise ConfigurationError(f"modelport plugin {name!r} failed to load: {text}") from exc
+        warnings.warn(
+            f"modelport plugin {name!r} failed to load and was skipped: {text}",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        self._info[name] = PluginInfo(name=name, version=version, hooks=[], builtin=builtin,
+                                      error=text)
+
+    # -- what plugins registered ----------------------------------------------------------------
+
+    def _invalidate(self) -> None:
+        self._registry = None
+        self._impl_cache.clear()
+
+    def registry(self) -> _Registry:
+        self.load()
+        reg = self._registry
+        if reg is None:
+            with self._lock:
+                reg = self._registry = self._collect()
+        return reg
+
+    def _collect(self) -> _Registry:
+        reg = _Registry()
+        for impl in self.pm.hook.register_providers.get_hookimpls():
+            def add_provider(cls: type, _plugin: str = impl.plugin_name) -> None:
+                name = getattr(cls, "name", "")
+                if not name or not isinstance(name, str):
+                    raise ConfigurationError(f"provider class {cls!r} has no name")
+                if name in reg.providers:
+                    raise ConfigurationError(
+                        f"provider {name!r} is already registered by plugin "
+                        f"{reg.provider_plugin[name]!r}"
+                    )
+                reg.providers[name] = cls
+                reg.provider_plugin[name] = _plugin
+
+            self._call_isolated(impl, "register_providers", register=add_provider)
+        for impl in self.pm.hook.register_caches.get_hookimpls():
+            def add_cache(backend: Any, level: int = 1, _plugin: str = impl.plugin_name) -> None:
+                reg.caches.append(CacheRegistration(backend, int(level), _plugin))
+
+            self._call_isolated(impl, "register_caches", register=add_cache)
+        reg.caches.sort(key=lambda c: c.level)
+        for impl in self.pm.hook.register_thinking.get_hookimpls():
+            def add_thinking(
+                start: str,
+                end: str,
+                models: Callable[[str, str], bool] | None = None,
+                _plugin: str = impl.plugin_name,
+            ) -> None:
+                if not start or not end:
+                    raise ConfigurationError("a thinking pattern needs both start and end")
+                reg.thinking.append(ThinkingRegistration(start, end, models, _plugin))
+
+            self._call_isolated(impl, "register_thinking", register=add_thinking)
+        return reg
+
+    def _call_isolated(self, impl: Any, hook: str, **kwargs: Any) -> None:
+        try:
+            impl.function(**kwargs)
+        except Exception as exc:
+            text = f"{type(exc).__name__}: {exc}"
+            if self.strict:
+                raise ConfigurationError(
+                    f"modelport plugin {impl.plugin_name!r} failed in {hook}: {text}"
+                ) from exc
+            warnings.warn(
+                f"modelport plugin {impl.plugin_name!r} failed in {hook} and was skipped: {text}",
+                RuntimeWarning,
+                stacklevel=5,
+            )
+            info = self._info.get(impl.plugin_name)
+            if info is not None:
+                info.error = f"{hook}: {text}"
+
+    def has_impls(self, hook: str) -> bool:
+        """Whether any plugin implements a per-request hook (cached: skip unused hooks)."""
+        cached = self._impl_cache.get(hook)
+        if cached is None:
+            self.load()
+            cached = bool(getattr(self.pm.hook, hook).get_hookimpls())
+            self._impl_cache[hook] = cached
+        return cached
+
+    def provider_class(self, name: str) -> type:
+        reg = self.registry()
+        cls = reg.providers.get(name)
+        if cls is None:
+            available = ", ".join(sorted(reg.providers)) or "none installed"
+            hint = ""
+            close = difflib.get_close_matches(name, list(reg.providers), n=1)
+            if close:
+                hint = f"; did you mean {close[0]!r}?"
+            raise ConfigurationError(
+                f"unknown provider {name!r} (available: {available}){hint}. "
+                f"Install its plugin, e.g. pip install modelport-{name}"
+            )
+        return cls
+
+    def plugins(self) -> list[PluginInfo]:
+        self.registry()
+        return sorted(self._info.values(), key=lambda i: (not i.builtin, i.name))
+
+
+def _import(module: str) -> ModuleType:
+    from importlib import import_module
+
+    return import_module(module)
+
+
+def _core_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+_default: PluginHost | None = None
+_default_lock = threading.Lock()
+
+
+def default_host() -> PluginHost:
+    """The process-wide host, created on first use from the environment."""
+    global _default
+    host = _default
+    if host is None:
+        with _default_lock:
+            host = _default
+            if host is None:
+                host = _default = PluginHost()
+    return host
+
+
+def reset_default_host(host: PluginHost | None = None) -> None:
+    """Replace the process-wide host (tests; or to re-read the environment)."""
+    global _default
+    with _default_lock:
+        _default = host

@@ -1,0 +1,54 @@
+"""Sessions: tests, lint, typecheck, demo, bench. Each installs exactly what it needs.
+
+Run ``python3 -m nox -s lint typecheck tests`` (what CI runs) or ``python3 -m nox -s demo``.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+PYTHON = "3.11"
+PACKAGES = ["./core", "./plugins/openai-chat"]
+TEST_DEPS = ["pytest==9.2.0", "hypothesis==6.170.15", "openai==3.54.0"]
+LINT_DEPS = ["ruff==0.17.6"]
+TYPE_DEPS = ["mypy==2.4.1", "pytest==9.2.0", "hypothesis==6.170.15"]
+BENCH_DEPS = ["openai==3.54.0"]
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Unit, conformance, property and end-to-end tests (real servers on 127.0.0.1)."""
+    session.install(*PACKAGES, *TEST_DEPS)
+    session.run("python", "-m", "pytest", *(session.posargs or ["tests"]))
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install(*LINT_DEPS)
+    session.run("ruff", "check", "core", "plugins", "tests", "bench", "noxfile.py")
+    session.run("ruff", "format", "--check", "core", "plugins", "tests", "bench", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the core and the plugins."""
+    session.install(*PACKAGES, *TYPE_DEPS)
+    session.run("mypy", "core/src/modelport", "plugins/openai-chat/src/modelport_openai_chat")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """Start the local llama.cpp server with the tiny model and stream a prompt through it."""
+    session.install(*PACKAGES)
+    session.run("python", "scripts/demo.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Ratios of modelport to raw httpx2 and the openai SDK, measured in one run."""
+    session.install(*PACKAGES, *BENCH_DEPS)
+    session.run("python", "bench/run.py", *session.posargs)
