@@ -1,0 +1,41 @@
+"""Shared fixtures: paths to ../shared, and the real llama.cpp server (session-scoped)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from llama_peer import LlamaServer, shared_dir  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def conformance() -> Path:
+    return shared_dir() / "conformance"
+
+
+@pytest.fixture(scope="session")
+def llama_think() -> Iterator[LlamaServer]:
+    with LlamaServer("think") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def llama_plain() -> Iterator[LlamaServer]:
+    with LlamaServer("plain") as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plugin_host() -> Iterator[None]:
+    """Each test sees a plugin host built from the current environment."""
+    from modelport.plugins import reset
+
+    reset()
+    yield
+    reset()
