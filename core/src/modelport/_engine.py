@@ -342,7 +342,7 @@ class Engine:
                     raise call.http_error(raw.status, raw.headers, body)
                 return raw
             except ModelRequestError as err:
-                delay = call.retry_delay(call.contextualize(err))
+                delay = call.retry_delay(call.contextualize(_label_timeout(err, t)))
                 if delay:
                     time.sleep(delay)
 
@@ -453,7 +453,7 @@ class Engine:
                     raise call.http_error(raw.status, raw.headers, body)
                 return raw
             except ModelRequestError as err:
-                delay = call.retry_delay(call.contextualize(err))
+                delay = call.retry_delay(call.contextualize(_label_timeout(err, t)))
                 if delay:
                     await asyncio.sleep(delay)
 
@@ -542,6 +542,20 @@ class Engine:
             for ev in _tail_events(response, opts.verbose):
                 yield ev
             return
+
+
+def _label_timeout(err: ModelRequestError, t: Timeouts) -> ModelRequestError:
+    """A read timeout before the headers is the first-chunk or total budget when that was
+    the tighter bound (see ``_pre_header_timeouts``); say which, users tune them separately."""
+    if isinstance(err, LLMTimeoutError) and err.phase == "read":
+        read = t.read if t.read is not None else float("inf")
+        for phase, bound in (("first_chunk", t.first_chunk), ("total", t.total)):
+            if bound is not None and bound < read:
+                err.phase = phase
+                err.message = f"{phase} timeout ({bound}s) before the response started"
+                err.args = (err.message,)
+                break
+    return err
 
 
 def _pre_header_timeouts(t: Timeouts) -> Timeouts:
