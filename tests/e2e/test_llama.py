@@ -1,0 +1,137 @@
+"""End to end against the real llama.cpp server with tiny deterministic models (../shared/peers).
+
+What the models answer is documented in ../shared/peers/README.md: "Hello from tiny model.",
+reasoning " Thinking quietly" for the think model, `length` at max_tokens 3, and so on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import pytest
+
+import modelport as mp
+from llama_peer import LlamaServer
+
+pytestmark = pytest.mark.peers
+ANSWER = "Hello from tiny model."
+
+
+def llm(server: LlamaServer, **kw: object) -> mp.LLM:
+    kw.setdefault("max_tokens", 64)
+    return mp.LLM("openai-chat:tiny", base_url=server.base_url, temperature=0, **kw)  # type: ignore[arg-type]
+
+
+def test_plain_text_and_usage(llama_plain: LlamaServer) -> None:
+    with llm(llama_plain) as model:
+        r = model.complete("Say hello.", system="You are terse.")
+    assert r.text == ANSWER and r.reasoning is None
+    assert r.stop_reason == "stop" and r.provider == "openai-chat"
+    assert r.usage.input_tokens > 0 and r.usage.output_tokens > 0
+    assert r.latency_s is not None and r.latency_s > 0
+
+
+def test_streaming_matches_non_streaming(llama_plain: LlamaServer) -> None:
+    with llm(llama_plain) as model:
+        events = list(model.stream("Say hello."))
+        whole = model.complete("Say hello.")  # reuses the pool after llama.cpp closed it
+    answer = "".join(e.content for e in events if e.type == "answer")
+    final = events[-2].content
+    assert answer == final.text == whole.text == ANSWER
+    assert [e.type for e in events[-2:]] == ["final", "done"]
+    assert final.usage.output_tokens == whole.usage.output_tokens  # include_usage chunk
+    assert sum(e.type == "answer" for e in events) > 1  # really streamed, token by token
+    assert whole.attempts == 1
+
+
+def test_length_and_stop_sequences(llama_plain: LlamaServer) -> None:
+    with llm(llama_plain) as model:
+        cut = model.complete("Say hello.", max_tokens=3)
+        stopped = model.complete("Say hello.", stop=["model"])
+        streamed_cut = list(model.stream("Say hello.", max_tokens=3))
+    assert cut.stop_reason == "length" and ANSWER.startswith(cut.text)
+    assert stopped.text == "Hello from tiny " and stopped.stop_reason == "stop"
+    assert streamed_cut[-2].content.stop_reason == "length"
+
+
+def test_reasoning_content_streamed_and_not(llama_think: LlamaServer) -> None:
+    with llm(llama_think) as model:
+        r = model.complete("Say hello.")
+        events = list(model.stream("Say hello."))
+    assert (r.text, r.reasoning) == (ANSWER, " Thinking quietly")
+    reasoning = "".join(e.content for e in events if e.type == "reasoning")
+    answer = "".join(e.content for e in events if e.type == "answer")
+    assert (answer, reasoning) == (ANSWER, " Thinking quietly")
+
+
+def test_async_paths_and_concurrency(llama_plain: LlamaServer) -> None:
+    async def run() -> list[str]:
+        async with llm(llama_plain) as model:
+            texts = [r.text for r in await asyncio.gather(*(model.acomplete("hi") for _ in range(4)))]
+            async for ev in model.astream("hi"):
+                if ev.type == "final":
+                    texts.append(ev.content.text)
+            return texts
+
+    assert asyncio.run(run()) == [ANSWER] * 5
+
+
+def test_models_listing(llama_plain: LlamaServer) -> None:
+    with llm(llama_plain) as model:
+        assert "tiny" in model.models()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    return subprocess.run(
+        [sys.executable, "-m", "modelport", *args], capture_output=True, text=True, env=env,
+        timeout=120,
+    )
+
+
+def test_cli_prompt_streams(llama_think: LlamaServer) -> None:
+    out = run_cli("prompt", "Say hello.", "-m", "openai-chat:tiny", "--base-url",
+                  llama_think.base_url, "--max-tokens", "64", "--temperature", "0",
+                  "--show-reasoning", "--system", "Be brief.")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == ANSWER + "\n"
+    assert "Thinking quietly" in out.stderr
+
+
+def test_cli_no_stream_and_models(llama_plain: LlamaServer) -> None:
+    out = run_cli("prompt", "hi", "-m", "openai-chat:tiny", "--base-url", llama_plain.base_url,
+                  "--max-tokens", "64", "--no-stream", "--usage")
+    assert out.returncode == 0 and out.stdout == ANSWER + "\n"
+    assert "input=" in out.stderr
+    listed = run_cli("models", "-m", "openai-chat", "--base-url", llama_plain.base_url)
+    assert listed.returncode == 0 and "openai-chat:tiny" in listed.stdout
+
+
+def test_cli_errors_are_one_line_not_tracebacks() -> None:
+    from modelport.testing import free_port
+
+    bad_spec = run_cli("prompt", "hi", "-m", "no-colon")
+    assert bad_spec.returncode == 2 and "provider:model" in bad_spec.stderr
+    assert "Traceback" not in bad_spec.stderr
+    unknown = run_cli("prompt", "hi", "-m", "nope:model")
+    assert unknown.returncode == 2 and "unknown provider 'nope'" in unknown.stderr
+    down = run_cli("prompt", "hi", "-m", "openai-chat:tiny", "--base-url",
+                   f"http://127.0.0.1:{free_port()}/v1")
+    assert down.returncode == 1 and "ProviderConnectionError" in down.stderr
+    assert "Traceback" not in down.stderr
+    no_key = run_cli("prompt", "hi", "-m", "openai-chat:gpt-4o-mini")
+    assert no_key.returncode == 2 and "OPENAI_API_KEY" in no_key.stderr
+
+
+def test_context_overflow_is_typed_in_api_and_cli(llama_plain: LlamaServer) -> None:
+    long_prompt = "hello " * 6000  # the server runs with -c 4096
+    with llm(llama_plain) as model, pytest.raises(mp.ContextWindowExceededError) as info:
+        model.complete(long_prompt)
+    assert info.value.status == 400 and "context" in (info.value.provider_message or "")
+    out = run_cli("prompt", long_prompt, "-m", "openai-chat:tiny", "--base-url",
+                  llama_plain.base_url, "--max-tokens", "5")
+    assert out.returncode == 1 and "ContextWindowExceededError" in out.stderr
+    assert "Traceback" not in out.stderr
