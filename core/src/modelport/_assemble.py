@@ -104,6 +104,10 @@ class ToolCallAssembler:
         self._last = p
 
     def result(self) -> list[ToolCall]:
+        """Calls in index order when the provider numbered them, else in order of appearance."""
+        calls = self.calls
+        if calls and all(p.index is not None for p in calls):
+            calls = sorted(calls, key=lambda p: p.index or 0)
         return [
             ToolCall(
                 id=p.id or new_call_id(),
@@ -111,7 +115,7 @@ class ToolCallAssembler:
                 arguments="".join(p.args),
                 provider_metadata=p.metadata,
             )
-            for p in self.calls
+            for p in calls
         ]
 
 

@@ -193,7 +193,7 @@ class PluginHost:
 
     def _check_hooks(self, name: str, plugin: object) -> None:
         """Reject implementations of hooks that do not exist (usually a misspelling)."""
-        known = sorted(self.pm.hook.__dict__)
+        known = sorted(n for n, c in vars(self.pm.hook).items() if c.has_spec())
         for caller in self.pm.get_hookcallers(plugin) or []:
             if caller.has_spec():
                 continue
