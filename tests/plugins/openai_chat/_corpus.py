@@ -6,6 +6,7 @@ real traffic recorded by other projects; SOURCES.md there says which files are b
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -15,7 +16,6 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
-
 from modelport.provider import (
     FinishDelta,
     MetaDelta,
@@ -29,7 +29,6 @@ from modelport.provider import (
 )
 from modelport_openai_chat._provider import OpenAIChatProvider
 from modelport_openai_chat._stream import ChatStreamDecoder
-
 
 # Few, fast examples and no deadline: replays are I/O-free, but one recording is 285 kB and
 # these settings apply per test, so other suites' hypothesis profiles are left alone.
@@ -106,7 +105,7 @@ def feed_whole(data: bytes) -> list[WireDelta]:
 def split_at(data: bytes, cuts: Sequence[int]) -> list[bytes]:
     points = sorted({c for c in cuts if 0 < c < len(data)})
     bounds = [0, *points, len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 @dataclass
@@ -174,15 +173,15 @@ def assemble(deltas: Iterable[WireDelta]) -> Assembled:
 
 def sse(*payloads: Any, done: bool = True) -> bytes:
     """Build an SSE body from JSON-able payloads (strings are sent as-is)."""
-    parts = [
-        f"data: {p if isinstance(p, str) else json.dumps(p)}\n\n".encode() for p in payloads
-    ]
+    parts = [f"data: {p if isinstance(p, str) else json.dumps(p)}\n\n".encode() for p in payloads]
     if done:
         parts.append(b"data: [DONE]\n\n")
     return b"".join(parts)
 
 
-def chunk(delta: dict[str, Any] | None = None, finish: str | None = None, **extra: Any) -> dict[str, Any]:
+def chunk(
+    delta: dict[str, Any] | None = None, finish: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """One chat.completion.chunk as OpenAI sends it."""
     body: dict[str, Any] = {
         "id": "chatcmpl-1",

@@ -12,9 +12,9 @@ import collections.abc
 import types
 import typing
 from functools import cache
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, NotRequired, Required, Union, get_args, get_origin
 
-from typing_extensions import NotRequired, ReadOnly, Required, is_typeddict
+from typing_extensions import ReadOnly, is_typeddict
 
 _WRAPPERS = {Required, NotRequired, ReadOnly, typing.Annotated}
 _SEQUENCE_ORIGINS = {
@@ -23,9 +23,9 @@ _SEQUENCE_ORIGINS = {
     collections.abc.Sequence,
     typing.Iterable,
     typing.Sequence,
-    typing.List,
+    list,
 }
-_MAPPING_ORIGINS = {dict, collections.abc.Mapping, typing.Dict, typing.Mapping}
+_MAPPING_ORIGINS = {dict, collections.abc.Mapping, dict, typing.Mapping}
 
 
 @cache
@@ -80,12 +80,12 @@ def check(value: Any, tp: Any, path: str = "$") -> None:
         assert isinstance(value, bool), f"{path}: expected bool, got {value!r:.80}"
         return
     if tp is int:
-        assert isinstance(value, int) and not isinstance(value, bool), f"{path}: expected int"
+        assert isinstance(value, int), f"{path}: expected int"
+        assert not isinstance(value, bool), f"{path}: expected int, got bool"
         return
     if tp is float:
-        assert isinstance(value, int | float) and not isinstance(value, bool), (
-            f"{path}: expected number"
-        )
+        assert isinstance(value, int | float), f"{path}: expected number"
+        assert not isinstance(value, bool), f"{path}: expected number, got bool"
         return
     if origin in _MAPPING_ORIGINS:
         assert isinstance(value, dict), f"{path}: expected object"

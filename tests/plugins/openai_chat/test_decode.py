@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from modelport._errors import (
     AuthenticationError,
     BadRequestError,
@@ -38,8 +37,9 @@ def completion(message: dict[str, Any], finish: str | None = "stop", **extra: An
         "object": "chat.completion",
         "created": 1,
         "model": "served-model",
-        "choices": [{"index": 0, "message": {"role": "assistant", **message},
-                     "finish_reason": finish}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish}
+        ],
     }
     body.update(extra)
     return json.dumps(body).encode()
@@ -63,7 +63,8 @@ def test_minimal_completion() -> None:
     assert r.provider == "openai-chat"
     assert r.provider_metadata == {"response_id": "chatcmpl-9"}
     assert r.raw["id"] == "chatcmpl-9"
-    assert r.usage.input_tokens == 0 and r.usage.output_tokens == 0
+    assert r.usage.input_tokens == 0
+    assert r.usage.output_tokens == 0
 
 
 def test_model_falls_back_to_the_request() -> None:
@@ -74,13 +75,21 @@ def test_model_falls_back_to_the_request() -> None:
 def test_unknown_fields_are_ignored() -> None:
     r = parse(
         completion(
-            {"content": "ok", "annotations": [{"type": "url_citation"}], "audio": None,
-             "brand_new_field": {"x": 1}},
+            {
+                "content": "ok",
+                "annotations": [{"type": "url_citation"}],
+                "audio": None,
+                "brand_new_field": {"x": 1},
+            },
             service_tier="flex",
             timings={"predicted_n": 3},
             x_groq={"id": "req_1"},
-            usage={"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4,
-                   "some_future_counter": 9},
+            usage={
+                "prompt_tokens": 3,
+                "completion_tokens": 1,
+                "total_tokens": 4,
+                "some_future_counter": 9,
+            },
         )
     )
     assert r.text == "ok"
@@ -93,19 +102,45 @@ def test_unknown_fields_are_ignored() -> None:
         (None, (0, 0, 0, 0)),
         ({}, (0, 0, 0, 0)),
         ({"prompt_tokens": None, "completion_tokens": None}, (0, 0, 0, 0)),
-        ({"prompt_tokens": 10, "completion_tokens": 5, "prompt_tokens_details": None,
-          "completion_tokens_details": None}, (10, 5, 0, 0)),
-        ({"prompt_tokens": 10, "completion_tokens": 5,
-          "prompt_tokens_details": {"cached_tokens": None},
-          "completion_tokens_details": {"reasoning_tokens": None}}, (10, 5, 0, 0)),
-        ({"prompt_tokens": 1149, "completion_tokens": 353,
-          "prompt_tokens_details": {"cached_tokens": 1024},
-          "completion_tokens_details": {"reasoning_tokens": 7}}, (1149, 353, 7, 1024)),
+        (
+            {
+                "prompt_tokens": 10,
+                "completion_tokens": 5,
+                "prompt_tokens_details": None,
+                "completion_tokens_details": None,
+            },
+            (10, 5, 0, 0),
+        ),
+        (
+            {
+                "prompt_tokens": 10,
+                "completion_tokens": 5,
+                "prompt_tokens_details": {"cached_tokens": None},
+                "completion_tokens_details": {"reasoning_tokens": None},
+            },
+            (10, 5, 0, 0),
+        ),
+        (
+            {
+                "prompt_tokens": 1149,
+                "completion_tokens": 353,
+                "prompt_tokens_details": {"cached_tokens": 1024},
+                "completion_tokens_details": {"reasoning_tokens": 7},
+            },
+            (1149, 353, 7, 1024),
+        ),
         # Together: cached_tokens at the top of usage.
         ({"prompt_tokens": 10, "completion_tokens": 5, "cached_tokens": 8}, (10, 5, 0, 8)),
         # DeepSeek: prompt_cache_hit_tokens.
-        ({"prompt_tokens": 10, "completion_tokens": 5, "prompt_cache_hit_tokens": 6,
-          "prompt_cache_miss_tokens": 4}, (10, 5, 0, 6)),
+        (
+            {
+                "prompt_tokens": 10,
+                "completion_tokens": 5,
+                "prompt_cache_hit_tokens": 6,
+                "prompt_cache_miss_tokens": 4,
+            },
+            (10, 5, 0, 6),
+        ),
     ],
 )
 def test_usage_variants(usage: Any, expected: tuple[int, int, int, int]) -> None:
@@ -129,9 +164,16 @@ def test_null_refusal_next_to_content_is_not_a_refusal() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "normalized"),
-    [("stop", "stop"), ("length", "length"), ("tool_calls", "tool_calls"),
-     ("content_filter", "content_filter"), ("function_call", "tool_calls"),
-     ("eos", "stop"), ("something_new", "unknown"), (None, None)],
+    [
+        ("stop", "stop"),
+        ("length", "length"),
+        ("tool_calls", "tool_calls"),
+        ("content_filter", "content_filter"),
+        ("function_call", "tool_calls"),
+        ("eos", "stop"),
+        ("something_new", "unknown"),
+        (None, None),
+    ],
 )
 def test_finish_reasons(raw: str | None, normalized: str | None) -> None:
     r = parse(completion({"content": "x"}, finish=raw))
@@ -164,7 +206,7 @@ def test_reasoning_details_only() -> None:
     ]
     r = parse(completion({"content": "4", "reasoning_details": details}))
     assert r.reasoning == "First, add."
-    assert r.provider_metadata["reasoning_details"] == details
+    assert r.provider_metadata["reasoning_signatures"] == ["sig=="]
 
 
 def test_reasoning_string_wins_over_details() -> None:
@@ -185,8 +227,11 @@ def test_content_as_typed_parts() -> None:
 
 def test_tool_calls_edge_shapes() -> None:
     calls = [
-        {"id": "call_a", "type": "function",
-         "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'}},
+        {
+            "id": "call_a",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'},
+        },
         # No id (some compatible servers), arguments as an object instead of a JSON string.
         {"type": "function", "function": {"name": "now", "arguments": {"tz": "UTC"}}},
         {"type": "function", "function": {"name": "ping", "arguments": None}},
@@ -251,17 +296,49 @@ def test_protocol_error_excerpt_is_short() -> None:
 @pytest.mark.parametrize(
     ("error", "cls", "status"),
     [
-        ({"message": "Rate limit reached. Please try again in 2s.", "type": "requests",
-          "code": "rate_limit_exceeded"}, RateLimitError, None),
-        ({"message": "The server had an error while processing your request.",
-          "type": "server_error", "code": None}, ProviderServerError, None),
-        ({"message": "Incorrect API key provided", "type": "invalid_request_error",
-          "code": "invalid_api_key"}, AuthenticationError, None),
-        ({"message": "the request exceeds the available context size, try increasing it",
-          "type": "exceed_context_size_error", "code": 400, "n_prompt_tokens": 5000,
-          "n_ctx": 4096}, ContextWindowExceededError, 400),
-        ({"message": "Loading model", "type": "unavailable_error", "code": 503},
-         ProviderServerError, 503),
+        (
+            {
+                "message": "Rate limit reached. Please try again in 2s.",
+                "type": "requests",
+                "code": "rate_limit_exceeded",
+            },
+            RateLimitError,
+            None,
+        ),
+        (
+            {
+                "message": "The server had an error while processing your request.",
+                "type": "server_error",
+                "code": None,
+            },
+            ProviderServerError,
+            None,
+        ),
+        (
+            {
+                "message": "Incorrect API key provided",
+                "type": "invalid_request_error",
+                "code": "invalid_api_key",
+            },
+            AuthenticationError,
+            None,
+        ),
+        (
+            {
+                "message": "the request exceeds the available context size, try increasing it",
+                "type": "exceed_context_size_error",
+                "code": 400,
+                "n_prompt_tokens": 5000,
+                "n_ctx": 4096,
+            },
+            ContextWindowExceededError,
+            400,
+        ),
+        (
+            {"message": "Loading model", "type": "unavailable_error", "code": 503},
+            ProviderServerError,
+            503,
+        ),
         ({"message": "something odd"}, ModelRequestError, None),
     ],
 )
@@ -282,8 +359,16 @@ def test_200_with_a_string_error() -> None:
 
 def test_rate_limit_hint_from_the_message() -> None:
     with pytest.raises(RateLimitError) as info:
-        parse(json.dumps({"error": {"message": "Please try again in 1m30.5s.",
-                                    "code": "rate_limit_exceeded"}}).encode())
+        parse(
+            json.dumps(
+                {
+                    "error": {
+                        "message": "Please try again in 1m30.5s.",
+                        "code": "rate_limit_exceeded",
+                    }
+                }
+            ).encode()
+        )
     assert info.value.retry_after == pytest.approx(90.5)
 
 
@@ -305,25 +390,68 @@ def test_http_errors_without_json_bodies() -> None:
     ("status", "body", "cls", "code"),
     [
         # Older vLLM: the error object is the whole body.
-        (400, {"object": "error", "message": "This model's maximum context length is 2048 "
-               "tokens. However, you requested 3000 tokens.", "type": "BadRequestError",
-               "param": None, "code": 400}, ContextWindowExceededError, "BadRequestError"),
+        (
+            400,
+            {
+                "object": "error",
+                "message": "This model's maximum context length is 2048 "
+                "tokens. However, you requested 3000 tokens.",
+                "type": "BadRequestError",
+                "param": None,
+                "code": 400,
+            },
+            ContextWindowExceededError,
+            "BadRequestError",
+        ),
         # Newer vLLM.
-        (404, {"error": {"message": "The model `x` does not exist.", "type": "NotFoundError",
-               "param": None, "code": 404}}, ModelNotFoundError, "NotFoundError"),
+        (
+            404,
+            {
+                "error": {
+                    "message": "The model `x` does not exist.",
+                    "type": "NotFoundError",
+                    "param": None,
+                    "code": 404,
+                }
+            },
+            ModelNotFoundError,
+            "NotFoundError",
+        ),
         # llama.cpp.
-        (400, {"error": {"code": 400, "message": "the request exceeds the available context "
-               "size, try increasing it", "type": "exceed_context_size_error"}},
-         ContextWindowExceededError, "exceed_context_size_error"),
-        (503, {"error": {"code": 503, "message": "Loading model", "type": "unavailable_error"}},
-         ProviderServerError, "unavailable_error"),
+        (
+            400,
+            {
+                "error": {
+                    "code": 400,
+                    "message": "the request exceeds the available context size, try increasing it",
+                    "type": "exceed_context_size_error",
+                }
+            },
+            ContextWindowExceededError,
+            "exceed_context_size_error",
+        ),
+        (
+            503,
+            {"error": {"code": 503, "message": "Loading model", "type": "unavailable_error"}},
+            ProviderServerError,
+            "unavailable_error",
+        ),
         # LM Studio / FastAPI shapes.
         (404, {"error": "Unexpected endpoint or method."}, ModelNotFoundError, None),
         (422, {"detail": "Field required"}, BadRequestError, None),
         (400, {"unexpected": True}, BadRequestError, None),
-        (403, {"error": {"message": "Project does not have access to model",
-               "type": "invalid_request_error", "code": "model_not_found"}},
-         AuthenticationError, "model_not_found"),
+        (
+            403,
+            {
+                "error": {
+                    "message": "Project does not have access to model",
+                    "type": "invalid_request_error",
+                    "code": "model_not_found",
+                }
+            },
+            AuthenticationError,
+            "model_not_found",
+        ),
     ],
 )
 def test_compatible_server_error_shapes(
@@ -337,8 +465,15 @@ def test_compatible_server_error_shapes(
 
 
 def test_retry_after_headers_win_over_the_message_hint() -> None:
-    body = json.dumps({"error": {"message": "Please try again in 20s.", "type": "requests",
-                                 "code": "rate_limit_exceeded"}}).encode()
+    body = json.dumps(
+        {
+            "error": {
+                "message": "Please try again in 20s.",
+                "type": "requests",
+                "code": "rate_limit_exceeded",
+            }
+        }
+    ).encode()
     err = provider().parse_error(429, {"retry-after-ms": "1500"}, body)
     assert isinstance(err, RateLimitError)
     assert err.retry_after == pytest.approx(1.5)
@@ -351,11 +486,28 @@ def test_retry_after_headers_win_over_the_message_hint() -> None:
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(
-        st.sampled_from(["choices", "message", "content", "error", "usage", "tool_calls",
-                         "function", "finish_reason", "reasoning", "code", "id", "model"]),
-        inner, max_size=4,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "choices",
+                    "message",
+                    "content",
+                    "error",
+                    "usage",
+                    "tool_calls",
+                    "function",
+                    "finish_reason",
+                    "reasoning",
+                    "code",
+                    "id",
+                    "model",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
     ),
     max_leaves=12,
 )
@@ -378,3 +530,49 @@ def test_parse_error_always_returns_a_typed_error(status: int, body: bytes) -> N
     err = provider().parse_error(status, {}, body)
     assert isinstance(err, ModelRequestError)
     assert err.status == status
+
+
+# -- bodies captured from the real llama.cpp server in ../shared/peers (build b1-0c1e570) ------
+
+LLAMACPP_CONTEXT = (
+    b'{"error":{"code":400,"message":"request (1219 tokens) exceeds the available context size '
+    b'(256 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":1219,'
+    b'"n_ctx":256}}'
+)
+LLAMACPP_EMPTY_ARGS = (
+    b'{"error":{"code":500,"message":"Failed to parse tool call arguments as JSON: '
+    b"[json.exception.parse_error.101] parse error at line 1, column 1: attempting to parse an "
+    b'empty input; check that your input string or stream contains the expected JSON",'
+    b'"type":"server_error"}}'
+)
+
+
+def test_llamacpp_context_error() -> None:
+    # llama.cpp answers 400 with this body even when the request asked for a stream.
+    err = provider("http://127.0.0.1:8080/v1").parse_error(400, {}, LLAMACPP_CONTEXT)
+    assert isinstance(err, ContextWindowExceededError)
+    assert err.code == "exceed_context_size_error"
+    assert err.provider_message is not None
+    assert err.provider_message.startswith("request (1219 tokens) exceeds")
+
+
+def test_llamacpp_reports_unparseable_tool_arguments_as_500() -> None:
+    # Why the encoder sends "{}" for empty arguments: llama.cpp parses them and fails with a 500.
+    err = provider("http://127.0.0.1:8080/v1").parse_error(500, {}, LLAMACPP_EMPTY_ARGS)
+    assert isinstance(err, ProviderServerError)
+    assert err.code == "server_error"
+
+
+def test_llamacpp_models_list_has_two_shapes() -> None:
+    # llama.cpp's /v1/models carries an Ollama-style "models" array and the OpenAI "data" one.
+    body = json.dumps(
+        {
+            "models": [{"name": "tiny", "model": "tiny", "type": "model"}],
+            "object": "list",
+            "data": [
+                {"id": "tiny", "aliases": ["tiny"], "object": "model", "owned_by": "llamacpp"}
+            ],
+        }
+    ).encode()
+    assert provider("http://127.0.0.1:8080/v1").parse_models(body) == ["tiny"]
+    assert provider().parse_models(b'{"models": [{"name": "a", "model": "a"}]}') == ["a"]

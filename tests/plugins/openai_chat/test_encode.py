@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from modelport._errors import ConfigurationError
 from modelport._messages import ImagePart, Message, TextPart, ToolCall
 from modelport._request import Request, ResponseFormat, ToolSpec
@@ -61,6 +60,11 @@ def test_custom_base_url_trailing_slash_and_extra_headers() -> None:
     assert wire.url == "http://127.0.0.1:8080/v1/chat/completions"
     assert wire.headers["X-Trace"] == "abc"
     assert wire.headers["Accept"] == "application/x"  # the caller's header wins
+    wire = p.build_request(req(extra_headers={"content-type": "application/json; charset=utf-8"}))
+    assert wire.headers == {
+        "Accept": "application/json",
+        "content-type": "application/json; charset=utf-8",
+    }
 
 
 def test_no_credentials_until_authenticate() -> None:
@@ -156,7 +160,11 @@ def test_every_role_and_content_shape() -> None:
             ],
         },
         {"role": "tool", "tool_call_id": "call_1", "content": "18 C, sunny"},
-        {"role": "tool", "tool_call_id": "call_2", "content": [{"type": "text", "text": "9 C, rain"}]},
+        {
+            "role": "tool",
+            "tool_call_id": "call_2",
+            "content": [{"type": "text", "text": "9 C, rain"}],
+        },
         {"role": "assistant", "content": "Paris is sunny, Oslo rainy."},
         {"role": "user", "content": "Thanks"},
     ]
@@ -198,9 +206,21 @@ def test_images_outside_user_turns_are_refused(role: str) -> None:
 def test_parameters_are_omitted_when_none() -> None:
     body = body_of(req())
     for key in (
-        "temperature", "top_p", "stop", "seed", "presence_penalty", "frequency_penalty",
-        "user", "reasoning_effort", "parallel_tool_calls", "max_tokens",
-        "max_completion_tokens", "tools", "tool_choice", "response_format", "stream",
+        "temperature",
+        "top_p",
+        "stop",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "user",
+        "reasoning_effort",
+        "parallel_tool_calls",
+        "max_tokens",
+        "max_completion_tokens",
+        "tools",
+        "tool_choice",
+        "response_format",
+        "stream",
         "stream_options",
     ):
         assert key not in body
@@ -243,8 +263,11 @@ def test_all_sampling_parameters() -> None:
         ("http://localhost:8000/v1", {}, "max_tokens"),
         ("https://api.groq.com/openai/v1", {}, "max_tokens"),
         ("https://proxy.example.com/api.openai.com/v1", {}, "max_tokens"),
-        ("http://127.0.0.1:8080/v1", {"max_tokens_field": "max_completion_tokens"},
-         "max_completion_tokens"),
+        (
+            "http://127.0.0.1:8080/v1",
+            {"max_tokens_field": "max_completion_tokens"},
+            "max_completion_tokens",
+        ),
         (None, {"max_tokens_field": "max_tokens"}, "max_tokens"),
     ],
 )
@@ -257,7 +280,9 @@ def test_max_tokens_field(base_url: str | None, options: dict[str, Any], field: 
 
 def test_tools_and_named_tool_choice() -> None:
     plain = ToolSpec(name="now", parameters={"type": "object", "properties": {}})
-    body = body_of(req(tools=[WEATHER, plain], tool_choice="get_weather", parallel_tool_calls=False))
+    body = body_of(
+        req(tools=[WEATHER, plain], tool_choice="get_weather", parallel_tool_calls=False)
+    )
     assert body["tools"] == [
         {
             "type": "function",

@@ -1,0 +1,230 @@
+"""A non-streamed Chat Completions body -> modelport ``Response``.
+
+Compatible servers agree on ``choices[0].message`` and little else, so every field is read
+defensively: anything may be missing or ``null``, unknown fields are ignored, and a body that
+is not a completion at all becomes a ``ProviderProtocolError`` (never a ``KeyError``) or, when
+it carries an error object, the same typed error an HTTP error status would have produced.
+
+Reasoning arrives under three names depending on the server: ``reasoning_content`` (DeepSeek,
+llama.cpp, vLLM, Z.ai, LM Studio), ``reasoning`` (Groq, Cerebras, OpenRouter, Ollama's
+OpenAI-compatible endpoint) and ``reasoning_details`` (OpenRouter, structured). Inline
+``<think>`` tags are left in the text: the core's thinking parser owns them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from modelport._messages import ToolCall
+from modelport._request import Request
+from modelport._response import Response, Usage, normalize_stop
+
+from ._errors import PROVIDER, error_from_payload, error_object, excerpt, protocol_error
+
+__all__ = [
+    "content_text",
+    "decode_response",
+    "parse_usage",
+    "reasoning_from_details",
+    "tool_arguments",
+    "usage_counts",
+]
+
+
+def decode_response(body: bytes, request: Request | None, *, model: str | None) -> Response:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise protocol_error(f"response body is not JSON: {excerpt(body)}", model=model) from None
+    err = error_object(data)
+    if err is not None:
+        # A 200 that is really an error (some proxies and gateways): same classification
+        # as a mid-stream error, with the status taken from a numeric ``code`` when present.
+        raise error_from_payload(err, status=None, model=model)
+    if not isinstance(data, dict):
+        raise protocol_error(f"response body is not a JSON object: {excerpt(body)}", model=model)
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise protocol_error(
+            f"response has no choices (not a chat completion?): {excerpt(body)}", model=model
+        )
+    choice = choices[0]
+    message = choice.get("message")
+    if not isinstance(message, dict):
+        raise protocol_error(f"choices[0] has no message: {excerpt(body)}", model=model)
+
+    text, inline_reasoning = content_text(message.get("content"))
+    reasoning = _reasoning(message) or inline_reasoning
+    refusal = message.get("refusal") if isinstance(message.get("refusal"), str) else None
+    raw_stop = choice.get("finish_reason")
+    raw_stop = raw_stop if isinstance(raw_stop, str) else None
+    stop_reason = normalize_stop(raw_stop)
+    if refusal and message.get("content") is None:
+        stop_reason = "refusal"
+
+    metadata: dict[str, Any] = {}
+    if isinstance(data.get("id"), str):
+        metadata["response_id"] = data["id"]
+    _, signature = reasoning_from_details(message.get("reasoning_details"))
+    if signature:
+        # Same key the core's stream assembly uses, so streamed and non-streamed responses
+        # carry the (OpenRouter / Claude) thinking signature the same way.
+        metadata["reasoning_signatures"] = [signature]
+
+    return Response(
+        text=text,
+        reasoning=reasoning or None,
+        tool_calls=_tool_calls(message.get("tool_calls")),
+        refusal=refusal or None,
+        usage=parse_usage(data.get("usage")),
+        stop_reason=stop_reason,
+        raw_stop_reason=raw_stop,
+        model=str(data.get("model") or (request.model if request is not None else model) or ""),
+        provider=PROVIDER,
+        provider_metadata=metadata,
+        raw=data,
+    )
+
+
+def content_text(content: Any) -> tuple[str, str | None]:
+    """``message.content`` as (text, reasoning).
+
+    Usually a string or null. Some servers (Mistral's reasoning models) send a list of typed
+    parts where ``thinking`` parts hold the reasoning; text parts are joined in order.
+    """
+    if content is None:
+        return "", None
+    if isinstance(content, str):
+        return content, None
+    if not isinstance(content, list):
+        return str(content), None
+    texts: list[str] = []
+    thoughts: list[str] = []
+    for part in content:
+        if isinstance(part, str):
+            texts.append(part)
+        elif isinstance(part, dict):
+            kind = part.get("type")
+            if kind == "text" and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+            elif kind in ("thinking", "reasoning"):
+                thoughts.append(_nested_text(part.get(kind) or part.get("text")))
+    return "".join(texts), ("".join(thoughts) or None)
+
+
+def reasoning_from_details(details: Any) -> tuple[str, str | None]:
+    """OpenRouter ``reasoning_details`` as (text, signature)."""
+    if not isinstance(details, list):
+        return "", None
+    texts: list[str] = []
+    signature: str | None = None
+    for item in details:
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "reasoning.text":
+            text = item.get("text")
+            if isinstance(text, str):
+                texts.append(text)
+        elif kind == "reasoning.summary":
+            summary = item.get("summary")
+            if isinstance(summary, str):
+                texts.append(summary)
+        sig = item.get("signature")
+        if isinstance(sig, str) and sig:
+            signature = sig
+    return "".join(texts), signature
+
+
+def parse_usage(usage: Any) -> Usage:
+    input_tokens, output_tokens, reasoning_tokens, cached_tokens = usage_counts(usage)
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        reasoning_tokens=reasoning_tokens,
+        cached_tokens=cached_tokens,
+    )
+
+
+def usage_counts(usage: Any) -> tuple[int, int, int, int]:
+    """(input, output, reasoning, cached) tokens; any of them may be missing or null.
+
+    Cached tokens live in a different place on almost every server: OpenAI and vLLM under
+    ``prompt_tokens_details``, Together at the top of ``usage``, DeepSeek as
+    ``prompt_cache_hit_tokens``.
+    """
+    if not isinstance(usage, dict):
+        return 0, 0, 0, 0
+    prompt = usage.get("prompt_tokens_details")
+    completion = usage.get("completion_tokens_details")
+    cached = _int(prompt.get("cached_tokens")) if isinstance(prompt, dict) else 0
+    if not cached:
+        cached = _int(usage.get("cached_tokens")) or _int(usage.get("prompt_cache_hit_tokens"))
+    reasoning = _int(completion.get("reasoning_tokens")) if isinstance(completion, dict) else 0
+    return (
+        _int(usage.get("prompt_tokens")),
+        _int(usage.get("completion_tokens")),
+        reasoning,
+        cached,
+    )
+
+
+def tool_arguments(value: Any) -> str:
+    """Arguments as raw JSON text; a few servers send an already-decoded object instead."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _tool_calls(calls: Any) -> list[ToolCall]:
+    if not isinstance(calls, list):
+        return []
+    out: list[ToolCall] = []
+    for i, call in enumerate(calls):
+        if not isinstance(call, dict):
+            continue
+        fn = call.get("function")
+        if isinstance(fn, dict):
+            name, args = fn.get("name"), tool_arguments(fn.get("arguments"))
+        elif isinstance(call.get("custom"), dict):  # OpenAI custom tools: free-form input
+            name, args = call["custom"].get("name"), tool_arguments(call["custom"].get("input"))
+        else:
+            continue
+        call_id = call.get("id")
+        out.append(
+            ToolCall(
+                # Some servers omit ids; a deterministic one keeps caching and replay stable.
+                id=call_id if isinstance(call_id, str) and call_id else f"call_{i}",
+                name=name if isinstance(name, str) else "",
+                arguments=args,
+            )
+        )
+    return out
+
+
+def _reasoning(message: dict[str, Any]) -> str | None:
+    for key in ("reasoning_content", "reasoning"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    text, _ = reasoning_from_details(message.get("reasoning_details"))
+    return text or None
+
+
+def _nested_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(_nested_text(v.get("text") if isinstance(v, dict) else v) for v in value)
+    return ""
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    return 0

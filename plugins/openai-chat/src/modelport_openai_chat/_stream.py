@@ -1,0 +1,268 @@
+"""Streamed Chat Completions (SSE) -> wire deltas, incrementally and without I/O.
+
+This is the per-chunk hot path, so it is plain dict access on ``json.loads`` output and slotted
+dataclasses, nothing else. Deltas are passed through faithfully (tool-call fragments are not
+assembled here; the core does that identically for every provider), which is also what makes
+the output independent of how the bytes were split.
+
+Facts about the wire this decoder relies on:
+
+- The stream ends with ``data: [DONE]``; every real server also sends a ``finish_reason``.
+  A stream that ends with neither was cut short and is an error, never a quiet success.
+- With ``stream_options.include_usage`` OpenAI sends a last chunk with ``"choices": []`` and the
+  usage; Together and Z.ai put usage on the finish chunk; Groq (older API) under
+  ``x_groq.usage``. Usage objects are running totals for the whole response, not increments.
+- The first chunk from Azure carries only ``prompt_filter_results`` with empty ``id`` and
+  ``model``, so metadata is taken from the first chunk that has either.
+- OpenRouter sends the reasoning twice per delta, as the ``reasoning`` string and inside
+  ``reasoning_details``; only one is used. Signatures come only in ``reasoning_details``.
+- An error can arrive as a ``data:`` payload with an ``error`` object (OpenAI, OpenRouter,
+  llama.cpp), as ``event: error``, or, from servers that ignore ``stream``, as a whole JSON body
+  instead of SSE. All three raise the typed error, as an HTTP error status would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from json import JSONDecoder, loads
+from typing import Any
+
+from modelport._errors import ProviderProtocolError
+from modelport.provider import (
+    FinishDelta,
+    MetaDelta,
+    ReasoningDelta,
+    RefusalDelta,
+    SSEDecoder,
+    SSEEvent,
+    TextDelta,
+    ToolCallDelta,
+    UsageDelta,
+    WireDelta,
+)
+
+from ._decode import (
+    content_text,
+    decode_response,
+    reasoning_from_details,
+    tool_arguments,
+    usage_counts,
+)
+from ._errors import PROVIDER, error_from_payload, error_object, excerpt, protocol_error
+
+__all__ = ["ChatStreamDecoder"]
+
+_BOM = b"\xef\xbb\xbf"
+# The C scanner behind json.loads, called directly: json.loads spends about a third of its
+# time per stream chunk on type checks and two whitespace regex matches around the scan.
+_scan: Callable[[str, int], tuple[Any, int]] = JSONDecoder().scan_once  # type: ignore[attr-defined]
+_UNDECIDED, _SSE, _JSON = 0, 1, 2
+
+
+class ChatStreamDecoder:
+    """``feed(bytes) -> deltas`` / ``close() -> deltas`` for one streamed response."""
+
+    __slots__ = ("_buffer", "_done", "_finished", "_meta_sent", "_mode", "_model", "_sse")
+
+    def __init__(self, *, model: str | None = None) -> None:
+        self._sse = SSEDecoder(provider=PROVIDER)
+        self._model = model
+        self._mode = _UNDECIDED
+        self._buffer: list[bytes] = []
+        self._meta_sent = False
+        self._done = False
+        self._finished = False
+
+    def feed(self, chunk: bytes) -> list[WireDelta]:
+        if self._mode != _SSE:
+            if self._mode == _JSON:
+                self._buffer.append(chunk)
+                return []
+            chunk = self._sniff(chunk)
+            if self._mode != _SSE:
+                return []
+        out: list[WireDelta] = []
+        try:
+            events = self._sse.feed(chunk)
+        except ProviderProtocolError as exc:
+            exc.model = exc.model or self._model
+            raise
+        for event in events:
+            self._event(event, out)
+        return out
+
+    def close(self) -> list[WireDelta]:
+        if self._mode == _JSON:
+            return self._close_json()
+        out: list[WireDelta] = []
+        if self._mode == _SSE:
+            try:
+                events = self._sse.close()
+            except ProviderProtocolError as exc:
+                exc.model = exc.model or self._model
+                raise
+            for event in events:
+                self._event(event, out)
+        if not (self._done or self._finished):
+            raise protocol_error("stream ended before the response was complete", model=self._model)
+        return out
+
+    # -- SSE ------------------------------------------------------------------------------
+
+    def _event(self, event: SSEEvent, out: list[WireDelta]) -> None:
+        data = event.data
+        if data == "[DONE]":
+            self._done = True
+            return
+        if not data or self._done:
+            return
+        try:
+            try:
+                obj, end = _scan(data, 0)
+                if end != len(data) and not data[end:].isspace():
+                    raise ValueError("extra data")
+            except StopIteration:  # leading blank or not JSON: let json.loads judge it
+                obj = loads(data)
+        except (ValueError, RecursionError):
+            raise protocol_error(
+                f"invalid JSON in stream event: {excerpt(data)}", model=self._model
+            ) from None
+        if type(obj) is not dict:
+            raise protocol_error(
+                f"stream event is not a JSON object: {excerpt(data)}", model=self._model
+            )
+        if "error" in obj or event.event == "error":
+            self._raise_error(obj, event)
+        try:
+            if not self._meta_sent:
+                self._meta(obj, out)
+            choices = obj.get("choices")
+            if choices:
+                for choice in choices:
+                    if choice.get("index"):
+                        continue  # n > 1: modelport follows the first choice only
+                    delta = choice.get("delta")
+                    if delta:
+                        content = delta.get("content")
+                        # The common case, one text fragment, without further lookups.
+                        if len(delta) == 1 and type(content) is str:
+                            if content:
+                                out.append(TextDelta(content))
+                        else:
+                            self._delta(delta, content, out)
+                    reason = choice.get("finish_reason")
+                    if reason:
+                        out.append(FinishDelta(reason))
+                        self._finished = True
+            elif obj.get("object") == "error":  # older vLLM: the error is the whole chunk
+                self._raise_error(obj, event)
+            usage = obj.get("usage")
+            if usage is None:
+                groq = obj.get("x_groq")
+                if groq:
+                    usage = groq.get("usage")
+            if usage:
+                i, o, r, c = usage_counts(usage)
+                out.append(UsageDelta(i, o, r, c))
+        except (AttributeError, TypeError):
+            raise protocol_error(
+                f"unexpected shape of stream chunk: {excerpt(data)}", model=self._model
+            ) from None
+
+    def _meta(self, obj: dict[str, Any], out: list[WireDelta]) -> None:
+        model = obj.get("model") or None
+        response_id = obj.get("id") or None
+        if model or response_id:
+            out.append(MetaDelta(model=model, response_id=response_id))
+            self._meta_sent = True
+
+    def _delta(self, delta: dict[str, Any], content: Any, out: list[WireDelta]) -> None:
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        details = delta.get("reasoning_details")
+        if details:
+            text, signature = reasoning_from_details(details)
+            if reasoning and type(reasoning) is str:
+                text = reasoning  # the string and the details carry the same text
+            if text or signature:
+                out.append(ReasoningDelta(text, signature))
+        elif reasoning and type(reasoning) is str:
+            out.append(ReasoningDelta(reasoning))
+        if content:
+            if type(content) is str:
+                out.append(TextDelta(content))
+            else:
+                text, thought = content_text(content)
+                if thought:
+                    out.append(ReasoningDelta(thought))
+                if text:
+                    out.append(TextDelta(text))
+        refusal = delta.get("refusal")
+        if refusal and type(refusal) is str:
+            out.append(RefusalDelta(refusal))
+        calls = delta.get("tool_calls")
+        if calls:
+            for call in calls:
+                fn = call.get("function") or {}
+                args = fn.get("arguments")
+                if type(args) is not str:
+                    args = tool_arguments(args)
+                call_id = call.get("id") or None
+                name = fn.get("name") or None
+                if call_id or name or args:
+                    out.append(ToolCallDelta(call.get("index"), call_id, name, args))
+
+    def _raise_error(self, obj: dict[str, Any], event: SSEEvent) -> None:
+        err = error_object(obj)
+        if err is None and event.event == "error":
+            err = obj
+        if err is not None:
+            raise error_from_payload(err, status=None, model=self._model)
+
+    # -- a JSON body where a stream was expected --------------------------------------------
+
+    def _sniff(self, chunk: bytes) -> bytes:
+        """Decide from the first non-blank byte whether this is SSE or a plain JSON body."""
+        lead = b"".join(self._buffer) + chunk if self._buffer else chunk
+        if lead.startswith(_BOM):
+            lead = lead[3:]
+        elif _BOM.startswith(lead):
+            self._buffer = [lead] if lead else []
+            return b""
+        stripped = lead.lstrip()
+        if not stripped:
+            self._buffer = [lead]
+            return b""
+        if stripped[:1] in (b"{", b"["):
+            self._mode = _JSON
+            self._buffer = [lead]
+            return b""
+        self._mode = _SSE
+        self._buffer = []
+        return lead
+
+    def _close_json(self) -> list[WireDelta]:
+        """Some servers ignore ``stream: true`` or answer an error as a plain JSON body."""
+        body = b"".join(self._buffer)
+        response = decode_response(body, None, model=self._model)  # raises the typed error
+        out: list[WireDelta] = [
+            MetaDelta(
+                model=response.model or None,
+                response_id=response.provider_metadata.get("response_id"),
+            ),
+        ]
+        if response.reasoning:
+            out.append(ReasoningDelta(response.reasoning))
+        if response.text:
+            out.append(TextDelta(response.text))
+        if response.refusal:
+            out.append(RefusalDelta(response.refusal))
+        for i, call in enumerate(response.tool_calls):
+            out.append(ToolCallDelta(i, call.id, call.name, call.arguments))
+        if response.raw_stop_reason:
+            out.append(FinishDelta(response.raw_stop_reason))
+        u = response.usage
+        if u.input_tokens or u.output_tokens:
+            out.append(
+                UsageDelta(u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_tokens)
+            )
+        return out
