@@ -20,6 +20,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from types import ModuleType
 from typing import Any
 
@@ -155,15 +156,18 @@ class PluginHost:
         if self._loaded:
             return
         with self._lock:
-            if self._loaded:
-                return
-            for name, module in BUILTIN_PLUGINS.items():
-                if name in self.blocked:
-                    continue
-                self._add(name, lambda m=module: _import(m), version=_core_version(), builtin=True)
-            if self.use_entry_points:
-                self._load_entry_points()
-            self._loaded = True
+            self._load_locked()
+
+    def _load_locked(self) -> None:
+        if self._loaded:  # another thread loaded while we waited for the lock
+            return
+        for name, module in BUILTIN_PLUGINS.items():
+            if name in self.blocked:
+                continue
+            self._add(name, partial(_import, module), version=_core_version(), builtin=True)
+        if self.use_entry_points:
+            self._load_entry_points()
+        self._loaded = True
 
     def _load_entry_points(self) -> None:
         from importlib.metadata import entry_points

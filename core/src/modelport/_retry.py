@@ -45,10 +45,10 @@ class RetryPolicy:
         """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up and raise."""
         if attempt > self.max_retries or not self.is_retryable(error):
             return None
-        hinted = getattr(error, "retry_after", None)
+        hinted: float | None = getattr(error, "retry_after", None)
         if hinted is not None:
             if hinted > self.max_retry_after:
                 return None  # the provider asks for longer than we will wait: surface it
             return float(hinted)
-        base = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        base = min(self.backoff_max, self.backoff_base * (2.0 ** (attempt - 1)))
         return base * (1.0 + self.jitter * random.random())

@@ -11,7 +11,6 @@ import httpx2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from modelport.testing import (
     Fault,
     RecordedRequest,
@@ -68,6 +67,14 @@ def test_sse_reply_through_httpx(server: ScriptedServer) -> None:
     with httpx2.Client() as client, client.stream("POST", server.base_url) as response:
         lines = [line for line in response.iter_lines() if line]
     assert lines == ['data: {"n":1}', 'data: {"n":2}', "data: [DONE]"]
+
+
+def test_sse_reply_from_one_recorded_blob_is_split_into_events(server: ScriptedServer, raw) -> None:
+    server.add(Reply.sse(b"".join(SSE)), Reply.sse("data: a\r\n\r\ndata: b\r\n\r\n"))
+    raw.request()
+    assert raw.read_response().chunks == SSE
+    raw.request()
+    assert raw.read_response().chunks == [b"data: a\r\n\r\n", b"data: b\r\n\r\n"]
 
 
 def test_raw_reply_with_body_and_with_chunks(server: ScriptedServer, raw) -> None:
@@ -137,9 +144,7 @@ def test_head_request_gets_headers_only(server: ScriptedServer, raw) -> None:
     assert raw.read_response().body == b'{"ok":true}'
 
 
-def test_from_file_frames_each_recording_kind(
-    server: ScriptedServer, raw, tmp_path: Path
-) -> None:
+def test_from_file_frames_each_recording_kind(server: ScriptedServer, raw, tmp_path: Path) -> None:
     body = b'{"id":"chatcmpl-1","object":"chat.completion"}'
     (tmp_path / "a.json").write_bytes(body)
     sse = b"data: one\r\n\r\ndata: two\r\n\r\ndata: [DONE]\r\n\r\n"
@@ -239,6 +244,8 @@ def test_invalid_scripts_fail_where_they_are_written() -> None:
         Fault.reset_mid_stream(Fault.reset_before_headers())
     with pytest.raises(ValueError, match="after_chunks"):
         Fault.stall_mid_stream(Reply.sse([b"x"]), after_chunks=-1)
+    with pytest.raises(TypeError, match="list of bytes"):
+        Reply.raw(200, chunks=b"one blob")
     with ScriptedServer() as server, pytest.raises(TypeError):
         server.add("not a reply")  # type: ignore[arg-type]
 
@@ -267,8 +274,11 @@ def test_split_sse_events_keeps_every_byte(parts: list[tuple[bytes, bytes]], tai
     pieces = split_sse_events(data)
     assert b"".join(pieces) == data
     assert all(pieces)
-    for piece in pieces[:-1]:
-        assert piece.endswith((b"\n\n", b"\r\r", b"\r\n\r\n")) or piece in (b"\n", b"\r\n", b"\r")
+    blank = (b"\n", b"\r\n", b"\r")
+    for piece in pieces:  # exactly one blank line per piece, and it ends the piece
+        lines = piece.splitlines(keepends=True)
+        assert not any(line in blank for line in lines[:-1])
+    assert all(p.splitlines(keepends=True)[-1] in blank for p in pieces[:-1])
 
 
 def test_split_eventstream_keeps_garbage_at_the_end() -> None:

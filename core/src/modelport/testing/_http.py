@@ -24,6 +24,7 @@ __all__ = [
     "RequestReader",
     "chunk",
     "close_gracefully",
+    "close_lingering",
     "encode_head",
     "reason_phrase",
     "reset",
@@ -93,7 +94,7 @@ class RecordedRequest:
 class RequestReader:
     """Reads requests off one connection, keeping bytes of a pipelined next request."""
 
-    __slots__ = ("_buf", "_sock", "_limits", "_connection")
+    __slots__ = ("_buf", "_connection", "_limits", "_sock")
 
     def __init__(self, sock: socket.socket, limits: Limits, connection: int) -> None:
         self._sock = sock
@@ -215,9 +216,9 @@ class RequestReader:
         return self._take(length, deadline)
 
     def _continue(self, headers: dict[str, str], version: str) -> None:
-        if version == "HTTP/1.1" and headers.get("expect", "").lower() == "100-continue":
-            if not self._buf:
-                self._sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        expects = headers.get("expect", "").lower() == "100-continue"
+        if expects and version == "HTTP/1.1" and not self._buf:
+            self._sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def _take(self, length: int, deadline: float) -> bytes:
         buf = self._buf
@@ -315,6 +316,30 @@ def close_gracefully(sock: socket.socket) -> None:
     """FIN after everything queued, as a server closing a keep-alive connection does."""
     try:
         sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    sock.close()
+
+
+def close_lingering(sock: socket.socket, timeout: float = 0.5, limit: int = 1 << 20) -> None:
+    """FIN, then read and discard what the client is still sending before closing.
+
+    After refusing a request (413, 431...) unread request bytes would turn our close into an
+    RST that can destroy the error response in flight; draining briefly lets it arrive.
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + timeout
+        drained = 0
+        while drained < limit:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            sock.settimeout(remaining)
+            data = sock.recv(_RECV)
+            if not data:
+                break
+            drained += len(data)
     except OSError:
         pass
     sock.close()

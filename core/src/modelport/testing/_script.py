@@ -46,9 +46,7 @@ def _check_text(value: str, what: str) -> None:
 def _headers(headers: HeadersInput) -> tuple[tuple[str, str], ...]:
     if headers is None:
         return ()
-    items: Iterable[tuple[str, str]] = (
-        headers.items() if isinstance(headers, Mapping) else headers
-    )
+    items: Iterable[tuple[str, str]] = headers.items() if isinstance(headers, Mapping) else headers
     out: list[tuple[str, str]] = []
     for name, value in items:
         name, value = str(name), str(value)
@@ -79,6 +77,12 @@ def _as_bytes(item: bytes | bytearray | memoryview | str) -> bytes:
     if isinstance(item, bytes | bytearray | memoryview):
         return bytes(item)
     raise TypeError(f"expected bytes or str, got {type(item).__name__}")
+
+
+def _items(chunks: Iterable[bytes | str]) -> Iterable[bytes | str]:
+    if isinstance(chunks, bytes | str):  # iterating it would give ints/characters
+        raise TypeError("chunks must be a list of bytes, not a single bytes/str")
+    return chunks
 
 
 def _json_body(body: Any) -> bytes:
@@ -129,7 +133,7 @@ def sse_event(
     data: Any = None,
     *,
     event: str | None = None,
-    id: str | None = None,  # noqa: A002 - the SSE field is called id
+    id: str | None = None,
     retry: int | None = None,
 ) -> bytes:
     """One SSE event, ending in its blank line, for scripts that synthesise a stream.
@@ -178,7 +182,7 @@ class Reply:
             raise ValueError(f"status must be an int in 100..999, got {code!r}")
         object.__setattr__(self, "body", _as_bytes(self.body))
         if self.chunks is not None:
-            chunks = tuple(c for c in map(_as_bytes, self.chunks) if c)
+            chunks = tuple(c for c in map(_as_bytes, _items(self.chunks)) if c)
             if self.body:
                 raise ValueError("give either body or chunks, not both")
             object.__setattr__(self, "chunks", chunks)
@@ -224,9 +228,12 @@ class Reply:
     ) -> Reply:
         """A streamed SSE body, one HTTP chunk per item, items sent verbatim.
 
+        A single bytes/str is a whole recorded stream and is split into events first.
         Keep-alive by default, as OpenAI does; ``close_after=True`` mimics llama.cpp, which
         closes the connection after each stream although it advertised keep-alive.
         """
+        if isinstance(events, bytes | str):
+            events = split_sse_events(_as_bytes(events))
         return cls(
             status_code=status,
             chunks=tuple(_as_bytes(e) for e in events),
@@ -253,7 +260,7 @@ class Reply:
         return cls(
             status_code=status,
             body=_as_bytes(body),
-            chunks=None if chunks is None else tuple(_as_bytes(c) for c in chunks),
+            chunks=None if chunks is None else tuple(_as_bytes(c) for c in _items(chunks)),
             content_type=content_type,
             headers=_headers(headers),
             chunk_delay=chunk_delay,
