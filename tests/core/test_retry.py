@@ -45,6 +45,16 @@ def test_retry_after_is_honoured_and_capped() -> None:
     assert policy.delay(RateLimitError("x", retry_after=30), 1) is None
 
 
+def test_request_too_large_429_is_not_retried() -> None:
+    err = error_for_status(
+        429,
+        "Request too large for gpt-4o in organization org-x on tokens per min (TPM): "
+        "Limit 30000, Requested 31538.",
+    )
+    assert isinstance(err, RateLimitError)
+    assert RetryPolicy().delay(err, 1) is None
+
+
 def test_parse_retry_after_forms() -> None:
     assert parse_retry_after({"retry-after-ms": "1500"}) == 1.5
     assert parse_retry_after({"retry-after": "3"}) == 3.0

@@ -35,6 +35,8 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def is_retryable(self, error: LLMError) -> bool:
+        if getattr(error, "retryable", True) is False:
+            return False
         if isinstance(error, (RateLimitError, ProviderServerError, LLMTimeoutError)):
             return True
         if isinstance(error, ProviderConnectionError):

@@ -62,8 +62,27 @@ class SSEDecoder:
         lines = buf.split(b"\n")
         self._buf = lines.pop()
         out: list[SSEEvent] = []
+        data = self._data
+        # Hot loop: "data:" and blank lines inline; everything else through _line.
         for line in lines:
-            self._line(line, out)
+            if line[:6] == b"data: ":
+                data.append(line[6:])
+            elif not line:
+                if data or self._event:
+                    out.append(
+                        SSEEvent(
+                            self._event.decode() if self._event else "message",
+                            (data[0] if len(data) == 1 else b"\n".join(data)).decode(
+                                "utf-8", "replace"
+                            ),
+                            self._id.decode() if self._id is not None else None,
+                        )
+                    )
+                    data = self._data = []
+                    self._event = b""
+            else:
+                self._line(line, out)
+                data = self._data
         return out
 
     def close(self) -> list[SSEEvent]:

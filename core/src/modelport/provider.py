@@ -172,7 +172,12 @@ def _generic_error_text(body: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
-_CONTEXT_CODES = ("context_length_exceeded", "context_window", "string_above_max_length")
+_CONTEXT_CODES = (
+    "context_length_exceeded",
+    "context_window",
+    "string_above_max_length",
+    "exceed_context_size",  # llama.cpp's error type
+)
 _CONTEXT_PHRASES = (
     "maximum context length",
     "context length",
@@ -214,7 +219,11 @@ def error_for_status(
     if status in (401, 403):
         return AuthenticationError(f"authentication failed: {message}", **kw)
     if status == 429:
-        return RateLimitError(f"rate limited: {message}", **kw)
+        err = RateLimitError(f"rate limited: {message}", **kw)
+        if "request too large" in lowered:
+            # OpenAI's tokens-per-minute 429 for a single oversized request: waiting won't help.
+            err.retryable = False  # type: ignore[attr-defined]
+        return err
     if status >= 500:
         return ProviderServerError(f"provider error: {message}", **kw)
     if (code and any(c in code for c in _CONTEXT_CODES)) or any(
