@@ -19,10 +19,23 @@ def main() -> int:
         print("[demo] modelport plugins:")
         subprocess.run([sys.executable, "-m", "modelport", "plugins"], check=True)
         cmd = [
-            sys.executable, "-m", "modelport", "prompt", "Say hello.",
-            "-m", "openai-chat:tiny", "--base-url", server.base_url,
-            "--system", "You are a tiny test model.", "--max-tokens", "64",
-            "--temperature", "0", "--show-reasoning", "--usage",
+            sys.executable,
+            "-m",
+            "modelport",
+            "prompt",
+            "Say hello.",
+            "-m",
+            "openai-chat:tiny",
+            "--base-url",
+            server.base_url,
+            "--system",
+            "You are a tiny test model.",
+            "--max-tokens",
+            "64",
+            "--temperature",
+            "0",
+            "--show-reasoning",
+            "--usage",
         ]
         print("[demo] $ modelport prompt 'Say hello.' -m openai-chat:tiny --base-url ...")
         return subprocess.run(cmd).returncode

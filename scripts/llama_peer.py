@@ -73,9 +73,23 @@ class LlamaServer:
         model = paths["TINY_THINK" if self.variant == "think" else "TINY_PLAIN"]
         self.port = _free_port()
         cmd = [
-            paths["LLAMA_SERVER"], "-m", model, "--alias", self.alias,
-            "--host", "127.0.0.1", "--port", str(self.port), "-c", str(self.ctx),
-            "-t", "1", "-np", "1", "--no-webui", "--offline",
+            paths["LLAMA_SERVER"],
+            "-m",
+            model,
+            "--alias",
+            self.alias,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "-c",
+            str(self.ctx),
+            "-t",
+            "1",
+            "-np",
+            "1",
+            "--no-webui",
+            "--offline",
         ]
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True

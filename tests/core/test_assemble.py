@@ -6,7 +6,6 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from modelport._assemble import StreamAssembler, ToolCallAssembler
 from modelport._wire import (
     FinishDelta,
@@ -80,8 +79,9 @@ def test_id_arriving_after_the_first_fragment_of_an_index() -> None:
 call_strategy = st.lists(
     st.tuples(
         st.sampled_from(["get_weather", "search", "lookup", "f"]),
-        st.dictionaries(st.text(min_size=1, max_size=5), st.integers() | st.text(max_size=8),
-                        max_size=3),
+        st.dictionaries(
+            st.text(min_size=1, max_size=5), st.integers() | st.text(max_size=8), max_size=3
+        ),
     ),
     min_size=1,
     max_size=4,
@@ -135,8 +135,12 @@ def test_stream_assembler_builds_the_response() -> None:
         events += asm.add(d)
     r = asm.finish()
     assert [e.type for e in events] == ["reasoning", "answer", "answer"]
-    assert (r.text, r.reasoning, r.model, r.stop_reason) == ("Hello", "thinking", "m-2024",
-                                                             "tool_calls")
+    assert (r.text, r.reasoning, r.model, r.stop_reason) == (
+        "Hello",
+        "thinking",
+        "m-2024",
+        "tool_calls",
+    )
     assert (r.usage.input_tokens, r.usage.output_tokens, r.usage.reasoning_tokens) == (5, 7, 2)
     assert r.provider_metadata["reasoning_signatures"] == ["sig"]
     assert r.messages[0].tool_calls[0].id == "c1"

@@ -8,18 +8,18 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from modelport._cache import CacheLevels, cache_key
 from modelport._plugins import CacheRegistration
 from modelport._wire import WireRequest
 
-json_leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
-    max_size=6
+json_leaf = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6)
 )
 json_value = st.recursive(
     json_leaf,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
-                                                                 max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 bodies = st.dictionaries(
@@ -31,8 +31,9 @@ bodies = st.dictionaries(
 
 
 def key(body: dict[str, Any], **kw: Any) -> str:
-    wire = WireRequest("POST", kw.pop("url", "http://h/v1/chat/completions"),
-                       kw.pop("headers", {}), body)
+    wire = WireRequest(
+        "POST", kw.pop("url", "http://h/v1/chat/completions"), kw.pop("headers", {}), body
+    )
     return cache_key(kw.pop("provider", "p"), kw.pop("version", "1"), wire)
 
 

@@ -7,13 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import modelport as mp
+import pytest
 from modelport._plugins import PluginHost
 from modelport._wire import TextDelta, WireDelta, WireRequest
 from modelport.testing import Reply, ScriptedServer
-
 
 CANARY = "sk-canary-cache-0123456789"
 
@@ -88,8 +86,9 @@ class Observer:
 
 
 def llm_with(host: PluginHost, server: ScriptedServer, **kw: Any) -> mp.LLM:
-    return mp.LLM("openai-chat:gpt-test", base_url=server.base_url, api_key=CANARY, plugins=host,
-                  **kw)
+    return mp.LLM(
+        "openai-chat:gpt-test", base_url=server.base_url, api_key=CANARY, plugins=host, **kw
+    )
 
 
 def test_shape_request_edits_the_wire(server: ScriptedServer, chat: Path) -> None:
@@ -171,9 +170,16 @@ def test_register_thinking_adds_a_pattern(server: ScriptedServer) -> None:
     host = PluginHost()
     host.register(Reasoner(), name="reasoner")
     body = {
-        "id": "x", "object": "chat.completion", "model": "m",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {
-            "role": "assistant", "content": "<reason>because</reason>Answer"}}],
+        "id": "x",
+        "object": "chat.completion",
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": "<reason>because</reason>Answer"},
+            }
+        ],
     }
     server.add(Reply.json(body))
     with llm_with(host, server) as llm:

@@ -14,7 +14,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from modelport import ConfigurationError
 from modelport._plugins import PluginHost
 
@@ -155,7 +154,9 @@ def test_builtin_plugins_can_be_blocked(site: Path) -> None:
 def test_misspelled_hook_is_detected(site: Path) -> None:
     make_dist(site, "typo", "mp_typo_plugin", MISSPELLED)
     host = PluginHost()
-    with pytest.warns(RuntimeWarning, match=r"unknown hook 'register_provider'.*register_providers"):
+    with pytest.warns(
+        RuntimeWarning, match=r"unknown hook 'register_provider'.*register_providers"
+    ):
         info = names(host)
     assert "register_provider" in str(info["typo"]["error"])
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from modelport import ProviderProtocolError
 from modelport._sse import SSEDecoder, SSEEvent
 
@@ -28,7 +27,7 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
 
 STREAM = (
     b": comment\r\n"
-    b"event: message_start\r\ndata: {\"a\": 1}\r\n\r\n"
+    b'event: message_start\r\ndata: {"a": 1}\r\n\r\n'
     b"data: line1\ndata: line2\n\n"
     b"id: 7\rdata: cr-only\r\r"
     b"data:no-space\n\n"

@@ -9,11 +9,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import modelport as mp
+import pytest
 from modelport.testing import Fault, Reply, ScriptedServer
 
+CHUNK_HI = (
+    b'data: {"id":"x","object":"chat.completion.chunk","model":"m","choices":[{"index":0,'
+    b'"delta":{"content":"Hi"},"finish_reason":null}]}\n\n'
+)
 CANARY = "sk-canary-ZXQ0123456789abcdefCANARY"
 
 
@@ -47,8 +50,9 @@ def expected_stream_text(path: Path) -> str:
 
 
 def test_429_with_retry_after_ms_is_retried(server: ScriptedServer, chat: Path) -> None:
-    server.add(Reply.status(429, {"error": {"message": "slow down"}},
-                            headers={"retry-after-ms": "20"}))
+    server.add(
+        Reply.status(429, {"error": {"message": "slow down"}}, headers={"retry-after-ms": "20"})
+    )
     server.add(Reply.from_file(chat / "chat-nonstream-text.json"))
     seen: list[mp.ProgressEvent] = []
     with make(server, on_progress=seen.append) as llm:
@@ -62,8 +66,9 @@ def test_429_with_retry_after_ms_is_retried(server: ScriptedServer, chat: Path) 
 
 def test_5xx_exhausts_retries_then_raises_typed(server: ScriptedServer) -> None:
     for _ in range(2):
-        server.add(Reply.status(503, {"error": {"message": "overloaded"}},
-                                headers={"retry-after": "0"}))
+        server.add(
+            Reply.status(503, {"error": {"message": "overloaded"}}, headers={"retry-after": "0"})
+        )
     with make(server, max_retries=1) as llm, pytest.raises(mp.ProviderServerError) as info:
         llm.complete("hi")
     assert info.value.status == 503 and "overloaded" in str(info.value)
@@ -160,9 +165,7 @@ def test_total_timeout_mid_stream(server: ScriptedServer, chat: Path, mode: str)
     assert time.monotonic() - started < 1.8  # the deadline fired, not the stall's end
 
 
-def test_malformed_sse_is_a_protocol_error_not_retried(
-    server: ScriptedServer, chat: Path
-) -> None:
+def test_malformed_sse_is_a_protocol_error_not_retried(server: ScriptedServer, chat: Path) -> None:
     sse = chat / "chat-stream-text.sse"
     server.add(Fault.malformed_sse(Reply.from_file(sse), after_chunks=0))
     with make(server) as llm, pytest.raises(mp.ProviderProtocolError, match="malformed SSE"):
@@ -171,11 +174,15 @@ def test_malformed_sse_is_a_protocol_error_not_retried(
 
 
 def test_error_event_mid_stream_is_typed(server: ScriptedServer) -> None:
-    server.add(Reply.sse([
-        b'data: {"id":"x","object":"chat.completion.chunk","model":"m","choices":[{"index":0,'
-        b'"delta":{"content":"Hi"},"finish_reason":null}]}\n\n',
-        b'data: {"error":{"message":"server overloaded","type":"server_error","code":null}}\n\n',
-    ]))
+    server.add(
+        Reply.sse(
+            [
+                CHUNK_HI,
+                b'data: {"error":{"message":"server overloaded","type":"server_error",'
+                b'"code":null}}\n\n',
+            ]
+        )
+    )
     events: list[mp.StreamEvent] = []
     with make(server) as llm, pytest.raises(mp.ModelRequestError, match="overloaded"):
         for ev in llm.stream("hi"):
@@ -184,24 +191,41 @@ def test_error_event_mid_stream_is_typed(server: ScriptedServer) -> None:
 
 
 def test_truncated_stream_is_an_error_not_a_silent_success(server: ScriptedServer) -> None:
-    server.add(Reply.sse([
-        b'data: {"id":"x","object":"chat.completion.chunk","model":"m","choices":[{"index":0,'
-        b'"delta":{"content":"Hi"},"finish_reason":null}]}\n\n',
-    ]))
+    server.add(
+        Reply.sse(
+            [
+                CHUNK_HI,
+            ]
+        )
+    )
     with make(server) as llm, pytest.raises(mp.ProviderProtocolError):
         list(llm.stream("hi"))
 
 
 def test_canary_key_never_leaks_into_errors(server: ScriptedServer) -> None:
-    server.add(Reply.status(401, {"error": {
-        "message": f"Incorrect API key provided: {CANARY}. Or sk-canar***{CANARY[-8:]}",
-        "type": "invalid_request_error", "code": "invalid_api_key"}},
-        headers={"x-request-id": "req_abc"}))
+    server.add(
+        Reply.status(
+            401,
+            {
+                "error": {
+                    "message": f"Incorrect API key provided: {CANARY}. Or sk-canar***{CANARY[-8:]}",
+                    "type": "invalid_request_error",
+                    "code": "invalid_api_key",
+                }
+            },
+            headers={"x-request-id": "req_abc"},
+        )
+    )
     with make(server) as llm, pytest.raises(mp.AuthenticationError) as info:
         llm.complete("hi")
     err = info.value
-    for text in (str(err), repr(err), err.provider_message or "", repr(llm),
-                 repr(llm.provider.settings)):
+    for text in (
+        str(err),
+        repr(err),
+        err.provider_message or "",
+        repr(llm),
+        repr(llm.provider.settings),
+    ):
         assert CANARY not in text and CANARY[-8:] not in text
     assert err.status == 401 and err.request_id == "req_abc" and err.provider == "openai-chat"
     assert server.requests[0].headers["authorization"] == f"Bearer {CANARY}"
@@ -216,8 +240,13 @@ def test_context_window_error(server: ScriptedServer, chat: Path) -> None:
 def test_unreachable_server_is_a_connection_error() -> None:
     from modelport.testing import free_port
 
-    llm = mp.LLM("openai-chat:m", base_url=f"http://127.0.0.1:{free_port()}/v1", api_key="k",
-                 max_retries=1, retry=None)
+    llm = mp.LLM(
+        "openai-chat:m",
+        base_url=f"http://127.0.0.1:{free_port()}/v1",
+        api_key="k",
+        max_retries=1,
+        retry=None,
+    )
     with llm, pytest.raises(mp.ProviderConnectionError, match="cannot connect"):
         llm.complete("hi")
 

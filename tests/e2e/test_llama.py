@@ -11,9 +11,8 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 import modelport as mp
+import pytest
 from llama_peer import LlamaServer
 
 pytestmark = pytest.mark.peers
@@ -70,7 +69,9 @@ def test_reasoning_content_streamed_and_not(llama_think: LlamaServer) -> None:
 def test_async_paths_and_concurrency(llama_plain: LlamaServer) -> None:
     async def run() -> list[str]:
         async with llm(llama_plain) as model:
-            texts = [r.text for r in await asyncio.gather(*(model.acomplete("hi") for _ in range(4)))]
+            texts = [
+                r.text for r in await asyncio.gather(*(model.acomplete("hi") for _ in range(4)))
+            ]
             async for ev in model.astream("hi"):
                 if ev.type == "final":
                     texts.append(ev.content.text)
@@ -87,23 +88,48 @@ def test_models_listing(llama_plain: LlamaServer) -> None:
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     return subprocess.run(
-        [sys.executable, "-m", "modelport", *args], capture_output=True, text=True, env=env,
+        [sys.executable, "-m", "modelport", *args],
+        capture_output=True,
+        text=True,
+        env=env,
         timeout=120,
     )
 
 
 def test_cli_prompt_streams(llama_think: LlamaServer) -> None:
-    out = run_cli("prompt", "Say hello.", "-m", "openai-chat:tiny", "--base-url",
-                  llama_think.base_url, "--max-tokens", "64", "--temperature", "0",
-                  "--show-reasoning", "--system", "Be brief.")
+    out = run_cli(
+        "prompt",
+        "Say hello.",
+        "-m",
+        "openai-chat:tiny",
+        "--base-url",
+        llama_think.base_url,
+        "--max-tokens",
+        "64",
+        "--temperature",
+        "0",
+        "--show-reasoning",
+        "--system",
+        "Be brief.",
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout == ANSWER + "\n"
     assert "Thinking quietly" in out.stderr
 
 
 def test_cli_no_stream_and_models(llama_plain: LlamaServer) -> None:
-    out = run_cli("prompt", "hi", "-m", "openai-chat:tiny", "--base-url", llama_plain.base_url,
-                  "--max-tokens", "64", "--no-stream", "--usage")
+    out = run_cli(
+        "prompt",
+        "hi",
+        "-m",
+        "openai-chat:tiny",
+        "--base-url",
+        llama_plain.base_url,
+        "--max-tokens",
+        "64",
+        "--no-stream",
+        "--usage",
+    )
     assert out.returncode == 0 and out.stdout == ANSWER + "\n"
     assert "input=" in out.stderr
     listed = run_cli("models", "-m", "openai-chat", "--base-url", llama_plain.base_url)
@@ -118,8 +144,9 @@ def test_cli_errors_are_one_line_not_tracebacks() -> None:
     assert "Traceback" not in bad_spec.stderr
     unknown = run_cli("prompt", "hi", "-m", "nope:model")
     assert unknown.returncode == 2 and "unknown provider 'nope'" in unknown.stderr
-    down = run_cli("prompt", "hi", "-m", "openai-chat:tiny", "--base-url",
-                   f"http://127.0.0.1:{free_port()}/v1")
+    down = run_cli(
+        "prompt", "hi", "-m", "openai-chat:tiny", "--base-url", f"http://127.0.0.1:{free_port()}/v1"
+    )
     assert down.returncode == 1 and "ProviderConnectionError" in down.stderr
     assert "Traceback" not in down.stderr
     no_key = run_cli("prompt", "hi", "-m", "openai-chat:gpt-4o-mini")
@@ -131,7 +158,15 @@ def test_context_overflow_is_typed_in_api_and_cli(llama_plain: LlamaServer) -> N
     with llm(llama_plain) as model, pytest.raises(mp.ContextWindowExceededError) as info:
         model.complete(long_prompt)
     assert info.value.status == 400 and "context" in (info.value.provider_message or "")
-    out = run_cli("prompt", long_prompt, "-m", "openai-chat:tiny", "--base-url",
-                  llama_plain.base_url, "--max-tokens", "5")
+    out = run_cli(
+        "prompt",
+        long_prompt,
+        "-m",
+        "openai-chat:tiny",
+        "--base-url",
+        llama_plain.base_url,
+        "--max-tokens",
+        "5",
+    )
     assert out.returncode == 1 and "ContextWindowExceededError" in out.stderr
     assert "Traceback" not in out.stderr

@@ -32,18 +32,20 @@ def test_core_alone_then_with_the_plugin(fresh_env: Path) -> None:
     assert listed == {"providers": []}
     plugins = json.loads(run(fresh_env, "-m", "modelport", "plugins"))
     assert [p["name"] for p in plugins] == ["builtin-thinking"]
-    imported = run(fresh_env, "-c", "import sys, modelport; print(sorted(m for m in sys.modules "
-                   "if m.split('.')[0] in ('httpx2','pydantic','openai','modelport_openai_chat')))")
+    imported = run(
+        fresh_env,
+        "-c",
+        "import sys, modelport; print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('httpx2','pydantic','openai','modelport_openai_chat')))",
+    )
     assert imported.strip() == "[]"
 
     run(fresh_env, "-m", "pip", "install", "--quiet", str(ROOT / "plugins" / "openai-chat"))
-    assert json.loads(run(fresh_env, "-m", "modelport", "models")) == {
-        "providers": ["openai-chat"]
-    }
+    assert json.loads(run(fresh_env, "-m", "modelport", "models")) == {"providers": ["openai-chat"]}
     plugins = {p["name"]: p for p in json.loads(run(fresh_env, "-m", "modelport", "plugins"))}
     assert plugins["openai-chat"]["hooks"] == ["register_providers"]
     assert plugins["openai-chat"]["version"] == "0.1.0"
     # the plugin does not pull the openai SDK in
     assert "openai" not in run(fresh_env, "-m", "pip", "list", "--format=freeze").lower().replace(
-        "modelport-openai-chat", "")
-
+        "modelport-openai-chat", ""
+    )

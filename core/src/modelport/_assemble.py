@@ -234,7 +234,7 @@ class StreamAssembler:
         """Text already streamed as answer turned out to be reasoning (a stray closing tag)."""
         answer = "".join(self._answer)
         if answer.startswith(text):
-            self._answer = [answer[len(text):]] if len(answer) > len(text) else []
+            self._answer = [answer[len(text) :]] if len(answer) > len(text) else []
         self._reasoning.insert(0, text)
         self.reclassified += text
 

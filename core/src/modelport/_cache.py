@@ -26,10 +26,22 @@ KEY_SCHEMA_VERSION = 1
 # Body fields that change how the answer travels, not what it is.
 _BODY_DENY = frozenset({"stream", "stream_options", "timeout", "request_timeout", "api_key"})
 # Headers that describe the transport or carry credentials.
-_HEADER_DENY = frozenset(
-    {"content-type", "content-length", "accept", "accept-encoding", "user-agent", "connection",
-     "host", "x-stainless-retry-count", "idempotency-key"}
-) | SENSITIVE_HEADERS
+_HEADER_DENY = (
+    frozenset(
+        {
+            "content-type",
+            "content-length",
+            "accept",
+            "accept-encoding",
+            "user-agent",
+            "connection",
+            "host",
+            "x-stainless-retry-count",
+            "idempotency-key",
+        }
+    )
+    | SENSITIVE_HEADERS
+)
 _QUERY_DENY = frozenset({"key", "api_key", "api-key", "token", "access_token", "sig"})
 
 
@@ -49,9 +61,7 @@ def cache_key(
     extra: list[dict[str, Any]] | None = None,
 ) -> str:
     body = {k: v for k, v in (wire.body or {}).items() if k not in _BODY_DENY}
-    headers = {
-        k.lower(): v for k, v in wire.headers.items() if k.lower() not in _HEADER_DENY
-    }
+    headers = {k.lower(): v for k, v in wire.headers.items() if k.lower() not in _HEADER_DENY}
     material = {
         "schema": KEY_SCHEMA_VERSION,
         "provider": provider,

@@ -46,8 +46,16 @@ _REQUEST_FIELDS = frozenset(
     }
 )
 _CALL_FIELDS = frozenset(
-    {"use_cache", "cache", "clear_cache", "cache_ttl_s", "hide_thinking", "verbose", "timeout",
-     "on_progress"}
+    {
+        "use_cache",
+        "cache",
+        "clear_cache",
+        "cache_ttl_s",
+        "hide_thinking",
+        "verbose",
+        "timeout",
+        "on_progress",
+    }
 )
 
 Prompt = str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any]]
@@ -260,4 +268,3 @@ def _coerce_tools(tools: Any) -> list[ToolSpec]:
                 f"tools must be JSON-schema dicts or ToolSpec in this version, got {tool!r}"
             )
     return out
-

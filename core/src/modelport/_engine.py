@@ -102,19 +102,19 @@ class _Call:
         self.key: str | None = None
         self.cache_levels: CacheLevels | None = None
         caches = host.registry().caches
-        if caches and opts.use_cache and opts.cache != "never":
-            if opts.cache == "always" or _is_deterministic(request):
-                extra: list[dict[str, Any]] = []
-                if host.has_impls("cache_key_parts"):
-                    extra = [
-                        part
-                        for part in host.pm.hook.cache_key_parts(
-                            provider=provider.name, model=request.model, wire=wire
-                        )
-                        if part
-                    ]
-                self.key = cache_key(provider.name, provider.version, wire, extra)
-                self.cache_levels = CacheLevels(caches)
+        cacheable = opts.cache == "always" or (opts.cache == "auto" and _is_deterministic(request))
+        if caches and opts.use_cache and cacheable:
+            extra: list[dict[str, Any]] = []
+            if host.has_impls("cache_key_parts"):
+                extra = [
+                    part
+                    for part in host.pm.hook.cache_key_parts(
+                        provider=provider.name, model=request.model, wire=wire
+                    )
+                    if part
+                ]
+            self.key = cache_key(provider.name, provider.version, wire, extra)
+            self.cache_levels = CacheLevels(caches)
 
     def emit(self, kind: Any, **detail: Any) -> None:
         if self.progress is not None:
@@ -185,9 +185,7 @@ class _Call:
         if self.cache_levels is not None and self.key is not None:
             self.cache_levels.set(self.key, entry_from_response(response), self.opts.cache_ttl_s)
 
-    def finalize(
-        self, response: Response, headers: Any, first_token_at: float | None
-    ) -> Response:
+    def finalize(self, response: Response, headers: Any, first_token_at: float | None) -> Response:
         engine = self.engine
         now = time.perf_counter()
         response.provider = engine.provider.name
@@ -470,9 +468,11 @@ class Engine:
         it = raw.aiter_bytes().__aiter__()
         phase = "first_chunk"
         while True:
-            deadline = min(x for x in (first_at, total_at) if x is not None) if (
-                first_at is not None or total_at is not None
-            ) else None
+            deadline = (
+                min(x for x in (first_at, total_at) if x is not None)
+                if (first_at is not None or total_at is not None)
+                else None
+            )
             try:
                 async with asyncio.timeout_at(deadline):
                     chunk = await it.__anext__()

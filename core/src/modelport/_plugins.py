@@ -30,7 +30,13 @@ from . import hookspecs
 from ._errors import ConfigurationError
 from ._markers import PROJECT
 
-__all__ = ["BUILTIN_PLUGINS", "CacheRegistration", "PluginHost", "PluginInfo", "ThinkingRegistration"]
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "CacheRegistration",
+    "PluginHost",
+    "PluginInfo",
+    "ThinkingRegistration",
+]
 
 ENTRY_POINT_GROUP = "modelport"
 
@@ -205,9 +211,7 @@ class PluginHost:
             if any(not i.optionalhook for i in impls):
                 close = difflib.get_close_matches(caller.name, known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise pluggy.PluginValidationError(
-                    plugin, f"unknown hook {caller.name!r}{hint}"
-                )
+                raise pluggy.PluginValidationError(plugin, f"unknown hook {caller.name!r}{hint}")
 
     def _fail(self, name: str, version: str | None, builtin: bool, exc: Exception) -> None:
         text = f"{type(exc).__name__}: {exc}"
@@ -218,8 +222,9 @@ class PluginHost:
             RuntimeWarning,
             stacklevel=4,
         )
-        self._info[name] = PluginInfo(name=name, version=version, hooks=[], builtin=builtin,
-                                      error=text)
+        self._info[name] = PluginInfo(
+            name=name, version=version, hooks=[], builtin=builtin, error=text
+        )
 
     # -- what plugins registered ----------------------------------------------------------------
 
@@ -238,6 +243,7 @@ class PluginHost:
     def _collect(self) -> _Registry:
         reg = _Registry()
         for impl in self.pm.hook.register_providers.get_hookimpls():
+
             def add_provider(cls: type, _plugin: str = impl.plugin_name) -> None:
                 name = getattr(cls, "name", "")
                 if not name or not isinstance(name, str):
@@ -252,12 +258,14 @@ class PluginHost:
 
             self._call_isolated(impl, "register_providers", register=add_provider)
         for impl in self.pm.hook.register_caches.get_hookimpls():
+
             def add_cache(backend: Any, level: int = 1, _plugin: str = impl.plugin_name) -> None:
                 reg.caches.append(CacheRegistration(backend, int(level), _plugin))
 
             self._call_isolated(impl, "register_caches", register=add_cache)
         reg.caches.sort(key=lambda c: c.level)
         for impl in self.pm.hook.register_thinking.get_hookimpls():
+
             def add_thinking(
                 start: str,
                 end: str,

@@ -10,7 +10,9 @@ from ._messages import Message, ToolCall
 
 __all__ = ["CacheSource", "Response", "StopReason", "ToolResult", "Usage", "normalize_stop"]
 
-StopReason = Literal["stop", "length", "tool_calls", "content_filter", "refusal", "error", "unknown"]
+StopReason = Literal[
+    "stop", "length", "tool_calls", "content_filter", "refusal", "error", "unknown"
+]
 CacheSource = Literal["miss", "l1", "l2"]
 
 _STOP_MAP: dict[str, StopReason] = {

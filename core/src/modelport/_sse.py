@@ -54,9 +54,7 @@ class SSEDecoder:
             buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if b"\n" not in buf:
             if len(buf) > _MAX_LINE:
-                raise ProviderProtocolError(
-                    "SSE line longer than 16 MiB", provider=self._provider
-                )
+                raise ProviderProtocolError("SSE line longer than 16 MiB", provider=self._provider)
             self._buf = buf
             return []
         lines = buf.split(b"\n")
@@ -113,14 +111,12 @@ class SSEDecoder:
             return
         if line[:1] == b":":
             return
-        name, sep, value = line.partition(b":")
+        name, _, value = line.partition(b":")
         if value[:1] == b" ":
             value = value[1:]
         if name not in _FIELDS:
             shown = line[:120].decode("utf-8", "replace")
-            raise ProviderProtocolError(
-                f"malformed SSE line: {shown!r}", provider=self._provider
-            )
+            raise ProviderProtocolError(f"malformed SSE line: {shown!r}", provider=self._provider)
         if name == b"event":
             self._event = value
         elif name == b"id":

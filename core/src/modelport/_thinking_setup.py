@@ -22,8 +22,15 @@ __all__ = ["ThinkingSetup"]
 
 
 class ThinkingSetup:
-    __slots__ = ("_custom", "_enabled", "_from_beginning", "_host", "_model", "_patterns",
-                 "_provider")
+    __slots__ = (
+        "_custom",
+        "_enabled",
+        "_from_beginning",
+        "_host",
+        "_model",
+        "_patterns",
+        "_provider",
+    )
 
     def __init__(self, host: PluginHost, provider: str, model: str, thinking: Any) -> None:
         self._host = host

@@ -256,9 +256,13 @@ class HttpxTransport:
                 loop = None
             if loop is not None and loop is self._async_loop:
                 loop.create_task(client.aclose())
-            elif self._async_loop is not None and not self._async_loop.is_closed():
-                if not self._async_loop.is_running():
-                    self._async_loop.run_until_complete(client.aclose())
+            elif (
+                self._async_loop is not None
+                and not self._async_loop.is_closed()
+                and not self._async_loop.is_running()
+            ):
+                self._async_loop.run_until_complete(client.aclose())
+            # else: the loop is gone; its connections were closed with it
 
     async def aclose(self) -> None:
         if self._async is not None:

@@ -23,8 +23,15 @@ __all__ = [
 ]
 
 SENSITIVE_HEADERS = frozenset(
-    {"authorization", "api-key", "x-api-key", "proxy-authorization", "cookie",
-     "x-amz-security-token", "x-goog-api-key"}
+    {
+        "authorization",
+        "api-key",
+        "x-api-key",
+        "proxy-authorization",
+        "cookie",
+        "x-amz-security-token",
+        "x-goog-api-key",
+    }
 )
 
 

@@ -143,7 +143,9 @@ class BaseProvider:
     def parse_models(self, body: bytes) -> list[str]:
         return []
 
-    def parse_error(self, status: int, headers: Mapping[str, str], body: bytes) -> ModelRequestError:
+    def parse_error(
+        self, status: int, headers: Mapping[str, str], body: bytes
+    ) -> ModelRequestError:
         message, code = _generic_error_text(body)
         return error_for_status(
             status,
