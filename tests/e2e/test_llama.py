@@ -170,3 +170,46 @@ def test_context_overflow_is_typed_in_api_and_cli(llama_plain: LlamaServer) -> N
     )
     assert out.returncode == 1 and "ContextWindowExceededError" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_raw_think_tags_and_reasoning_content_give_the_same_response(
+    llama_think: LlamaServer,
+) -> None:
+    """Issue 4: reasoning as reasoning_content, and as raw <think> tags parsed client-side."""
+    raw = {"reasoning_format": "none"}
+    with llm(llama_think) as model:
+        field = model.complete("Say hello.")
+        tags = model.complete("Say hello.", extra_body=raw)
+        field_events = list(model.stream("Say hello."))
+        tag_events = list(model.stream("Say hello.", extra_body=raw))
+    assert tags.raw["choices"][0]["message"]["content"].startswith("<think>")
+    assert (
+        (tags.text, tags.reasoning)
+        == (field.text, field.reasoning)
+        == (
+            ANSWER,
+            " Thinking quietly",
+        )
+    )
+    for events in (field_events, tag_events):
+        answer = "".join(e.content for e in events if e.type == "answer")
+        reasoning = "".join(e.content for e in events if e.type == "reasoning")
+        assert (answer, reasoning) == (ANSWER, " Thinking quietly")
+        assert (events[-2].content.text, events[-2].content.reasoning) == (answer, reasoning)
+
+
+def test_custom_token_and_disabling(llama_think: LlamaServer) -> None:
+    from modelport.thinking import CustomThinkingToken
+
+    raw = {"reasoning_format": "none"}
+    with llm(llama_think, thinking=False) as model:
+        assert model.complete("Say hello.", extra_body=raw).text.startswith("<think>")
+    with llm(llama_think, thinking=CustomThinkingToken("<reason>", "</reason>")) as model:
+        r = model.complete("Say hello.", extra_body=raw)  # built-ins still apply
+    assert (r.text, r.reasoning) == (ANSWER, " Thinking quietly")
+    with llm(llama_think, hide_thinking=True) as model:
+        hidden = model.complete("Say hello.", extra_body=raw)
+        events = list(model.stream("Say hello.", extra_body=raw))
+    assert (hidden.text, hidden.reasoning) == (ANSWER, None)
+    assert not [e for e in events if e.type == "reasoning"]
+    assert events[-2].content.reasoning is None

@@ -175,6 +175,7 @@ class _Call:
             response = Response.model_validate(entry)
         except ValueError:
             return None
+        _hide_reasoning(response, self.opts)
         response.cache_source = "l1" if level <= 1 else "l2"
         response.cache_key = key
         response.latency_s = time.perf_counter() - self.started
@@ -215,7 +216,8 @@ class _Call:
                 request=self.request,
                 response=response,
             )
-        self.store(response)
+        self.store(response)  # the full response: hiding is per call, not per cache entry
+        _hide_reasoning(response, self.opts)
         self.emit(
             "done",
             stop_reason=response.stop_reason,
@@ -232,6 +234,14 @@ class _Call:
             thinking=self.engine.thinking_parser(self.request, self.opts),
             hide_thinking=self.opts.hide_thinking,
         )
+
+
+def _hide_reasoning(response: Response, opts: CallOptions) -> None:
+    """``hide_thinking``: the model still reasons, the caller just does not see it."""
+    if opts.hide_thinking:
+        response.reasoning = None
+        for message in response.messages:
+            message.reasoning = None
 
 
 def _tail_events(response: Response, verbose: bool) -> list[StreamEvent]:
@@ -310,8 +320,6 @@ class Engine:
             ) from exc
         if self._apply_thinking is not None:
             self._apply_thinking(response, call.request, call.opts)
-        if response.reasoning and call.opts.hide_thinking:
-            response.reasoning = None
         return response
 
     def _deltas(self, call: _Call, deltas: list[WireDelta]) -> list[WireDelta]:
