@@ -159,3 +159,16 @@ def test_hide_thinking_hides_reasoning_events_but_keeps_it_out_of_the_answer() -
     assert asm.add(ReasoningDelta("secret")) == []
     assert [e.type for e in asm.add(TextDelta("answer"))] == ["answer"]
     assert asm.finish().text == "answer"
+
+
+def test_reasoning_field_and_inline_tags_are_not_duplicated() -> None:
+    from modelport._thinking import ThinkingParser
+
+    asm = StreamAssembler("p", "m", thinking=ThinkingParser())
+    events = []
+    for d in [ReasoningDelta("plan"), TextDelta("<think>pl"), TextDelta("an</think>Hi")]:
+        events += asm.add(d)
+    events += asm.flush()
+    r = asm.finish()
+    assert (r.reasoning, r.text) == ("plan", "Hi")
+    assert [(e.type, e.content) for e in events] == [("reasoning", "plan"), ("answer", "Hi")]

@@ -124,6 +124,7 @@ class StreamAssembler:
 
     __slots__ = (
         "_answer",
+        "_field_reasoning",
         "_finish",
         "_hide",
         "_meta",
@@ -154,6 +155,7 @@ class StreamAssembler:
         self._hide = hide_thinking
         self._answer: list[str] = []
         self._reasoning: list[str] = []
+        self._field_reasoning = False
         self._refusal: list[str] = []
         self._tools = ToolCallAssembler()
         self._usage: dict[str, int] = {}
@@ -182,6 +184,10 @@ class StreamAssembler:
                 self.signatures.append(rd.signature)
             if not rd.text:
                 return []
+            if not self._field_reasoning and self._reasoning:
+                # Inline-tag reasoning came first; the provider's field is authoritative.
+                self._reasoning = []
+            self._field_reasoning = True
             self._reasoning.append(rd.text)
             return [] if self._hide else [StreamEvent("reasoning", rd.text)]
         if t is ToolCallDelta:
@@ -221,6 +227,8 @@ class StreamAssembler:
                 self._answer.append(text)
                 out.append(StreamEvent("answer", text))
             elif kind == "reasoning":
+                if self._field_reasoning:
+                    continue  # the provider's reasoning field already carries it: no duplicate
                 self._reasoning.append(text)
                 if not self._hide:
                     out.append(StreamEvent("reasoning", text))
@@ -235,7 +243,8 @@ class StreamAssembler:
         answer = "".join(self._answer)
         if answer.startswith(text):
             self._answer = [answer[len(text) :]] if len(answer) > len(text) else []
-        self._reasoning.insert(0, text)
+        if not self._field_reasoning:
+            self._reasoning.insert(0, text)
         self.reclassified += text
 
     def flush(self) -> list[StreamEvent]:

@@ -84,12 +84,10 @@ class ThinkingSetup:
         if not split.reasoning and split.answer == response.text:
             return
         response.text = split.answer
-        if split.reasoning:
-            field = response.reasoning
-            if not field:
-                response.reasoning = split.reasoning
-            elif split.reasoning.strip() not in field:
-                response.reasoning = field + "\n" + split.reasoning
+        if split.reasoning and not response.reasoning:
+            # A reasoning field, when the provider sent one, is authoritative: tags in the
+            # answer are removed but not counted twice.
+            response.reasoning = split.reasoning
         if split.unclosed:
             response.provider_metadata["reasoning_unclosed"] = True
         for message in response.messages:
