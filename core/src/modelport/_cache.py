@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import warnings
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -79,10 +80,17 @@ def cache_key(
 
 
 def entry_from_response(response: Response) -> dict[str, Any]:
-    """What is stored: the whole normalized response, without per-call and raw fields."""
-    return response.model_dump(
-        mode="json", exclude={"raw", "cache_source", "cache_key", "latency_s", "attempts"}
+    """What is stored: the whole normalized response, without per-call and raw fields.
+
+    ``structured`` is left out on purpose: it is rebuilt from the text and re-validated against
+    the caller's current schema on every hit, so a changed model class never gets stale data.
+    """
+    entry = response.model_dump(
+        mode="json",
+        exclude={"raw", "cache_source", "cache_key", "latency_s", "attempts", "structured"},
     )
+    entry["cached_at"] = time.time()
+    return entry
 
 
 class CacheLevels:

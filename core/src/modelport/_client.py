@@ -11,8 +11,9 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ._engine import CallOptions, Engine
-from ._errors import ConfigurationError
+from ._call import CallOptions
+from ._engine import Engine
+from ._errors import ConfigurationError, StructuredOutputError
 from ._events import ProgressEvent, StreamEvent
 from ._messages import Message, coerce_messages
 from ._plugins import PluginHost, default_host
@@ -188,6 +189,8 @@ class LLM:
             timeouts=coerce_timeouts(call_kw["timeout"]) if "timeout" in call_kw else None,
             on_progress=call_kw.get("on_progress"),
         )
+        if target is not None:
+            opts.accept_cached = _structured_check(target, request)
         return request, opts, target
 
     # -- calls -------------------------------------------------------------------------------
@@ -241,6 +244,19 @@ class LLM:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _structured_check(target: Any, request: Request) -> Callable[[Response], bool]:
+    """A cache hit counts only if its text still validates against the current schema."""
+
+    def check(response: Response) -> bool:
+        try:
+            parse_structured(response, target, request)
+        except StructuredOutputError:
+            return False
+        return True
+
+    return check
 
 
 def _coerce_tools(tools: Any) -> list[ToolSpec]:

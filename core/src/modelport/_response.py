@@ -80,7 +80,7 @@ class ToolResult(BaseModel):
 class Response(BaseModel):
     """The normalized answer of a model call, the same shape for every provider."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="ignore")
 
     text: str = ""
     reasoning: str | None = None

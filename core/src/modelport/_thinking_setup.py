@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from ._engine import CallOptions
+    from ._call import CallOptions
     from ._plugins import PluginHost
     from ._request import Request
     from ._response import Response

@@ -1,0 +1,336 @@
+"""The state and sans-IO steps of one logical model call, shared by every driver.
+
+``_Call`` builds and shapes the wire request once, computes the cache key, authenticates each
+attempt, classifies failures through the one retry policy, and finalizes the ``Response``. The
+drivers in ``_engine`` only move bytes and sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._assemble import StreamAssembler
+from ._cache import CacheLevels, cache_key, entry_from_response
+from ._errors import LLMError, LLMTimeoutError, ModelRequestError
+from ._events import ProgressEvent, StreamEvent
+from ._progress import Progress
+from ._request import Request
+from ._response import Response, Usage
+from ._timeouts import Timeouts
+from ._wire import WireRequest
+
+if TYPE_CHECKING:
+    from ._engine import Engine
+
+__all__ = [
+    "CallOptions",
+    "Call",
+    "label_timeout",
+    "pre_header_timeouts",
+    "replay_events",
+    "tail_events",
+    "verbose_metrics",
+]
+
+
+@dataclass(slots=True)
+class CallOptions:
+    """Per-call knobs that are not part of the wire request (so not part of the cache key)."""
+
+    use_cache: bool = True
+    cache: str = "auto"  # "auto": deterministic requests only; "always"; "never"
+    clear_cache: bool = False
+    cache_ttl_s: float | None = None
+    hide_thinking: bool = False
+    verbose: bool = False
+    timeouts: Timeouts | None = None
+    on_progress: Callable[[ProgressEvent], Any] | None = None
+    accept_cached: Callable[[Response], bool] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _is_deterministic(request: Request) -> bool:
+    """The default cache rule: temperature 0, or a reasoning request with no temperature set."""
+    if request.temperature == 0:
+        return True
+    return request.temperature is None and request.reasoning_effort is not None
+
+
+class Call:
+    """State of one logical call across its attempts."""
+
+    __slots__ = (
+        "attempt",
+        "cache_levels",
+        "engine",
+        "free_retry_used",
+        "key",
+        "opts",
+        "progress",
+        "request",
+        "started",
+        "timeouts",
+        "usage_before",
+        "wire",
+    )
+
+    def __init__(self, engine: Engine, request: Request, opts: CallOptions) -> None:
+        self.engine = engine
+        self.request = request
+        self.opts = opts
+        self.timeouts = opts.timeouts or engine.timeouts
+        self.attempt = 1
+        self.free_retry_used = False
+        self.usage_before = Usage()
+        self.started = time.perf_counter()
+        host = engine.host
+        callback = opts.on_progress or engine.on_progress
+        hook = host.pm.hook if host.has_impls("on_progress") else None
+        self.progress = (
+            Progress(engine.provider.name, request.model, callback, hook)
+            if (callback is not None or hook is not None)
+            else None
+        )
+        provider = engine.provider
+        wire = provider.build_request(request)
+        if host.has_impls("shape_request"):
+            host.pm.hook.shape_request(
+                provider=provider.name, model=request.model, request=request, wire=wire
+            )
+        if wire.body is not None and wire.content is None:
+            wire.content = json.dumps(wire.body, separators=(",", ":"), ensure_ascii=False).encode()
+        self.wire = wire
+        self.key: str | None = None
+        self.cache_levels: CacheLevels | None = None
+        caches = host.registry().caches
+        cacheable = opts.cache == "always" or (opts.cache == "auto" and _is_deterministic(request))
+        if caches and opts.use_cache and cacheable:
+            extra: list[dict[str, Any]] = []
+            if host.has_impls("cache_key_parts"):
+                extra = [
+                    part
+                    for part in host.pm.hook.cache_key_parts(
+                        provider=provider.name, model=request.model, wire=wire
+                    )
+                    if part
+                ]
+            self.key = cache_key(provider.name, provider.version, wire, extra)
+            self.cache_levels = CacheLevels(caches)
+
+    def emit(self, kind: Any, **detail: Any) -> None:
+        if self.progress is not None:
+            self.progress.attempt = self.attempt
+            self.progress.emit(kind, **detail)
+
+    def authed(self) -> WireRequest:
+        w = self.wire
+        attempt_wire = WireRequest(w.method, w.url, dict(w.headers), w.body, w.content)
+        self.engine.provider.authenticate(attempt_wire)
+        return attempt_wire
+
+    def contextualize(self, err: LLMError) -> LLMError:
+        if err.provider is None:
+            err.provider = self.engine.provider.name
+        if err.model is None:
+            err.model = self.request.model
+        return err.scrubbed(self.engine.secrets)
+
+    def http_error(self, status: int, headers: Any, body: bytes) -> LLMError:
+        err = self.engine.provider.parse_error(status, headers, body)
+        if err.request_id is None:
+            err.request_id = headers.get("x-request-id") or headers.get("request-id")
+        return self.contextualize(err)
+
+    def retry_delay(self, err: LLMError, *, yielded: bool = False) -> float:
+        """Seconds to wait before trying again; re-raises when the error is final."""
+        if yielded:
+            raise err
+        if (
+            not self.free_retry_used
+            and getattr(err, "before_response", False)
+            and not getattr(err, "fresh_connection", False)
+            and not isinstance(err, LLMTimeoutError)
+        ):
+            # A pooled connection the server had closed: retry at once, not an attempt.
+            self.free_retry_used = True
+            return 0.0
+        delay = self.engine.retry.delay(err, self.attempt)
+        if delay is None:
+            self.emit("error", error=type(err).__name__, status=err.status)
+            raise err
+        self.emit("retry", error=type(err).__name__, status=err.status, delay_s=delay)
+        self.attempt += 1
+        return delay
+
+    def _lookup(self) -> Response | None:
+        """Cache read (blocking: async callers run it in a worker thread)."""
+        levels, key = self.cache_levels, self.key
+        if levels is None or key is None:
+            return None
+        if self.opts.clear_cache:
+            levels.delete(key)
+            return None
+        entry, level = levels.get(key)
+        if entry is None:
+            return None
+        try:
+            response = Response.model_validate(entry)
+        except ValueError:
+            return None
+        check = self.opts.accept_cached
+        if check is not None and not check(response):
+            return None  # e.g. structured data no longer valid for the current schema
+        response.cache_source = "l1" if level <= 1 else "l2"
+        response.cache_key = key
+        return response
+
+    def _hit(self, response: Response | None) -> Response | None:
+        if response is not None:
+            response.latency_s = time.perf_counter() - self.started
+            _hide_reasoning(response, self.opts)
+            self.emit("cache_hit", source=response.cache_source, key=self.key)
+        return response
+
+    def cached(self) -> Response | None:
+        return self._hit(self._lookup())
+
+    async def acached(self) -> Response | None:
+        if self.cache_levels is None:
+            return None
+        return self._hit(await asyncio.to_thread(self._lookup))
+
+    def _entry(self, response: Response) -> dict[str, Any] | None:
+        if self.cache_levels is None or self.key is None:
+            return None
+        return entry_from_response(response)
+
+    def store(self, response: Response) -> None:
+        entry = self._entry(response)
+        if entry is not None and self.cache_levels is not None and self.key is not None:
+            self.cache_levels.set(self.key, entry, self.opts.cache_ttl_s)
+
+    async def astore(self, response: Response) -> None:
+        entry = self._entry(response)
+        if entry is not None and self.cache_levels is not None and self.key is not None:
+            await asyncio.to_thread(self.cache_levels.set, self.key, entry, self.opts.cache_ttl_s)
+
+    def deliver(self, response: Response) -> Response:
+        """After storing: apply per-call presentation and report completion."""
+        _hide_reasoning(response, self.opts)
+        self.emit(
+            "done",
+            stop_reason=response.stop_reason,
+            input_tokens=response.usage.input_tokens,
+            output_tokens=response.usage.output_tokens,
+            latency_s=response.latency_s,
+        )
+        return response
+
+    def finalize(self, response: Response, headers: Any, first_token_at: float | None) -> Response:
+        engine = self.engine
+        now = time.perf_counter()
+        response.provider = engine.provider.name
+        response.model = response.model or self.request.model
+        response.request_id = response.request_id or (
+            headers.get("x-request-id") or headers.get("request-id") if headers else None
+        )
+        response.usage = self.usage_before + response.usage
+        response.attempts = self.attempt
+        response.latency_s = now - self.started
+        response.cache_key = self.key
+        # Tokens per second over generation time: from the first token when streamed (time to
+        # first token is queueing and prompt processing, not generation), else the whole call.
+        gen_start = self.started
+        if first_token_at is not None:
+            response.time_to_first_token_s = first_token_at - self.started
+            gen_start = first_token_at
+        gen = now - gen_start
+        if response.usage.output_tokens and gen > 0:
+            response.tokens_per_second = response.usage.output_tokens / gen
+        if not response.messages:
+            response.messages = [response.assistant_message()]
+        if engine.host.has_impls("normalize_response"):
+            engine.host.pm.hook.normalize_response(
+                provider=engine.provider.name,
+                model=self.request.model,
+                request=self.request,
+                response=response,
+            )
+        return response
+
+    def new_assembler(self) -> StreamAssembler:
+        return StreamAssembler(
+            self.engine.provider.name,
+            self.request.model,
+            thinking=self.engine.thinking_parser(self.request, self.opts),
+            hide_thinking=self.opts.hide_thinking,
+        )
+
+
+def _hide_reasoning(response: Response, opts: CallOptions) -> None:
+    """``hide_thinking``: the model still reasons, the caller just does not see it."""
+    if opts.hide_thinking:
+        response.reasoning = None
+        for message in response.messages:
+            message.reasoning = None
+
+
+def tail_events(response: Response, verbose: bool) -> list[StreamEvent]:
+    events: list[StreamEvent] = []
+    if verbose:
+        events.append(StreamEvent("verbose", verbose_metrics(response)))
+    events.extend(StreamEvent("tool_call", call, tool_id=call.id) for call in response.tool_calls)
+    events.append(StreamEvent("final", response))
+    events.append(StreamEvent("done", None, data={"stop_reason": response.stop_reason}))
+    return events
+
+
+def replay_events(response: Response, hide_thinking: bool, verbose: bool) -> list[StreamEvent]:
+    events: list[StreamEvent] = []
+    if response.reasoning and not hide_thinking:
+        events.append(StreamEvent("reasoning", response.reasoning, data={"cached": True}))
+    if response.text:
+        events.append(StreamEvent("answer", response.text, data={"cached": True}))
+    return events + tail_events(response, verbose)
+
+
+def verbose_metrics(response: Response) -> dict[str, Any]:
+    return {
+        "input_tokens": response.usage.input_tokens,
+        "output_tokens": response.usage.output_tokens,
+        "reasoning_tokens": response.usage.reasoning_tokens,
+        "cached_tokens": response.usage.cached_tokens,
+        "latency_s": response.latency_s,
+        "time_to_first_token_s": response.time_to_first_token_s,
+        "tokens_per_second": response.tokens_per_second,
+        "attempts": response.attempts,
+        "cache_source": response.cache_source,
+    }
+
+
+def label_timeout(err: ModelRequestError, t: Timeouts) -> ModelRequestError:
+    """A read timeout before the headers is the first-chunk or total budget when that was
+    the tighter bound (see ``pre_header_timeouts``); say which, users tune them separately."""
+    if isinstance(err, LLMTimeoutError) and err.phase == "read":
+        read = t.read if t.read is not None else float("inf")
+        for phase, bound in (("first_chunk", t.first_chunk), ("total", t.total)):
+            if bound is not None and bound < read:
+                err.phase = phase
+                err.message = f"{phase} timeout ({bound}s) before the response started"
+                err.args = (err.message,)
+                break
+    return err
+
+
+def pre_header_timeouts(t: Timeouts) -> Timeouts:
+    """Until the headers arrive, the read timeout is also bounded by first-chunk and total."""
+    bounds = [x for x in (t.read, t.first_chunk, t.total) if x is not None]
+    read = min(bounds) if bounds else None
+    if read == t.read:
+        return t
+    return Timeouts(connect=t.connect, read=read, first_chunk=t.first_chunk, total=t.total)

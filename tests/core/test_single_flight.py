@@ -1,0 +1,88 @@
+"""Single flight: N concurrent identical cacheable calls make one upstream request."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import modelport as mp
+from modelport._plugins import PluginHost
+from modelport.testing import Fault, Reply, ScriptedServer
+
+
+class MemoryCache:
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            return self.data.get(key)
+
+    def set(self, key: str, entry: dict[str, Any], ttl_s: float | None) -> None:
+        with self.lock:
+            self.data[key] = entry
+
+    def delete(self, key: str) -> None:
+        with self.lock:
+            self.data.pop(key, None)
+
+
+class CachePlugin:
+    def __init__(self) -> None:
+        self.backend = MemoryCache()
+
+    @mp.hookimpl
+    def register_caches(self, register: Any) -> None:
+        register(self.backend, level=1)
+
+
+@pytest.fixture
+def setup(conformance: Path) -> Iterator[tuple[ScriptedServer, mp.LLM]]:
+    host = PluginHost(blocked=["builtin-sqlite-cache"])
+    host.register(CachePlugin(), name="memcache")
+    body = conformance / "openai-chat" / "chat-nonstream-text.json"
+    with ScriptedServer() as server:
+        server.route("POST", "/v1/chat/completions",
+                     Fault.slow_first_byte(Reply.from_file(body), delay=0.3))
+        llm = mp.LLM("openai-chat:m", base_url=server.base_url, api_key="k", plugins=host,
+                     temperature=0)
+        with llm:
+            yield server, llm
+
+
+def test_async_concurrent_identical_calls_share_one_request(
+    setup: tuple[ScriptedServer, mp.LLM],
+) -> None:
+    server, llm = setup
+
+    async def run() -> list[mp.Response]:
+        return await asyncio.gather(*(llm.acomplete("same") for _ in range(10)))
+
+    responses = asyncio.run(run())
+    assert len(server.requests) == 1
+    assert len({r.text for r in responses}) == 1
+    assert sorted(r.cache_source for r in responses) == ["l1"] * 9 + ["miss"]
+
+
+def test_threads_share_one_request_and_different_prompts_do_not(
+    setup: tuple[ScriptedServer, mp.LLM],
+) -> None:
+    server, llm = setup
+    results: list[str] = []
+
+    def call(prompt: str) -> None:
+        results.append(llm.complete(prompt).cache_source)
+
+    threads = [threading.Thread(target=call, args=(p,)) for p in ["a"] * 6 + ["b"] * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(server.requests) == 2
+    assert sorted(results).count("miss") == 2 and len(results) == 8
