@@ -10,6 +10,7 @@ server had sent anything yet.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -176,7 +177,8 @@ class _AsyncResponse:
 class HttpxTransport:
     """httpx2-backed transport. Clients are created on first use, so an ``LLM`` that is never
     called never imports httpx2. The async client belongs to the event loop that created it; a
-    call from another loop (``asyncio.run`` twice) gets a fresh client instead of a broken pool.
+    call from another loop (``asyncio.run`` twice, or the sync tool loop's background loop) gets
+    its own client instead of a broken pool.
     """
 
     def __init__(
@@ -185,8 +187,11 @@ class HttpxTransport:
         self._max_connections = max_connections
         self._options = dict(client_options or {})
         self._sync: httpx2.Client | None = None
-        self._async: httpx2.AsyncClient | None = None
-        self._async_loop: asyncio.AbstractEventLoop | None = None
+        # One async client per event loop: a pool belongs to the loop that created it.
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._closing: set[asyncio.Task[None]] = set()
 
     def _limits(self) -> httpx2.Limits:
         import httpx2
@@ -205,12 +210,14 @@ class HttpxTransport:
 
     def _async_client(self) -> httpx2.AsyncClient:
         loop = asyncio.get_running_loop()
-        if self._async is None or self._async_loop is not loop:
+        client = self._async.get(loop)
+        if client is None:
             import httpx2
 
-            self._async = httpx2.AsyncClient(limits=self._limits(), **self._options)
-            self._async_loop = loop
-        return self._async
+            client = self._async[loop] = httpx2.AsyncClient(
+                limits=self._limits(), **self._options
+            )
+        return client
 
     def send(self, request: WireRequest, timeouts: Timeouts) -> RawResponse:
         import httpx2
@@ -248,25 +255,25 @@ class HttpxTransport:
         if self._sync is not None:
             self._sync.close()
             self._sync = None
-        if self._async is not None:
-            client, self._async = self._async, None
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                loop = None
-            if loop is not None and loop is self._async_loop:
-                loop.create_task(client.aclose())
-            elif (
-                self._async_loop is not None
-                and not self._async_loop.is_closed()
-                and not self._async_loop.is_running()
-            ):
-                self._async_loop.run_until_complete(client.aclose())
-            # else: the loop is gone; its connections were closed with it
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        clients, self._async = list(self._async.items()), weakref.WeakKeyDictionary()
+        for loop, client in clients:
+            if loop.is_closed():
+                continue  # its connections went with the loop
+            if loop is running:
+                task = loop.create_task(client.aclose())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+            elif loop.is_running():
+                asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+            else:
+                loop.run_until_complete(client.aclose())
 
     async def aclose(self) -> None:
-        if self._async is not None:
-            client, self._async = self._async, None
-            if self._async_loop is asyncio.get_running_loop():
-                await client.aclose()
+        client = self._async.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
         self.close()
