@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import modelport as mp
+import pytest
 from modelport._plugins import PluginHost
 from modelport.testing import Fault, Reply, ScriptedServer
 
@@ -48,10 +47,12 @@ def setup(conformance: Path) -> Iterator[tuple[ScriptedServer, mp.LLM]]:
     host.register(CachePlugin(), name="memcache")
     body = conformance / "openai-chat" / "chat-nonstream-text.json"
     with ScriptedServer() as server:
-        server.route("POST", "/v1/chat/completions",
-                     Fault.slow_first_byte(Reply.from_file(body), delay=0.3))
-        llm = mp.LLM("openai-chat:m", base_url=server.base_url, api_key="k", plugins=host,
-                     temperature=0)
+        server.route(
+            "POST", "/v1/chat/completions", Fault.slow_first_byte(Reply.from_file(body), delay=0.3)
+        )
+        llm = mp.LLM(
+            "openai-chat:m", base_url=server.base_url, api_key="k", plugins=host, temperature=0
+        )
         with llm:
             yield server, llm
 

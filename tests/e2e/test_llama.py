@@ -213,3 +213,32 @@ def test_custom_token_and_disabling(llama_think: LlamaServer) -> None:
     assert (hidden.text, hidden.reasoning) == (ANSWER, None)
     assert not [e for e in events if e.type == "reasoning"]
     assert events[-2].content.reasoning is None
+
+
+def lookup_weather(city: str, days: int = 1) -> str:
+    """Weather forecast for a city.
+
+    Args:
+        city: City name.
+        days: Number of days.
+    """
+    return f"sunny in {city} for {days} day(s)"
+
+
+@pytest.mark.parametrize("mode", ["sync", "stream", "async"])
+def test_tool_loop_end_to_end(llama_plain: LlamaServer, mode: str) -> None:
+    """The tiny model calls the tool with schema-valid arguments, then answers in text."""
+    with llm(llama_plain, use_cache=False) as model:
+        if mode == "sync":
+            r = model.complete("Weather?", tools=[lookup_weather])
+        elif mode == "stream":
+            events = list(model.stream("Weather?", tools=[lookup_weather]))
+            r = events[-2].content
+            assert [e.type for e in events].count("tool_result") == 1
+        else:
+            r = asyncio.run(model.acomplete("Weather?", tools=[lookup_weather]))
+    assert len(r.tool_calls) == 1 and r.tool_calls[0].name == "lookup_weather"
+    assert r.tool_results[0].error is None
+    assert r.tool_results[0].content.startswith("sunny in ")
+    assert r.text == ANSWER and r.stop_reason == "stop"
+    assert [m.role for m in r.messages] == ["assistant", "tool", "assistant"]

@@ -88,7 +88,14 @@ _LAZY = {
 }
 
 
+_SUBMODULES = frozenset({"plugins", "provider", "testing", "thinking", "tools"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        from importlib import import_module
+
+        return import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'modelport' has no attribute {name!r}")

@@ -8,7 +8,8 @@ Both run the same engine, so retries, errors and caching behave identically.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ._call import CallOptions
@@ -17,7 +18,7 @@ from ._errors import ConfigurationError, StructuredOutputError
 from ._events import ProgressEvent, StreamEvent
 from ._messages import Message, coerce_messages
 from ._plugins import PluginHost, default_host
-from ._request import Request, ToolSpec
+from ._request import Request
 from ._response import Response
 from ._retry import RetryPolicy
 from ._structured import parse_structured, resolve_response_format
@@ -46,6 +47,7 @@ _REQUEST_FIELDS = frozenset(
         "extra_headers",
     }
 )
+_LOOP_FIELDS = frozenset({"tool_exec", "max_tool_calls", "deps", "interceptor", "approve"})
 _CALL_FIELDS = frozenset(
     {
         "use_cache",
@@ -60,6 +62,14 @@ _CALL_FIELDS = frozenset(
 )
 
 Prompt = str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any]]
+
+
+@dataclass(slots=True)
+class _Prepared:
+    request: Request
+    opts: CallOptions
+    target: Any
+    loop: Any  # LoopSettings when function tools run in a loop
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -153,12 +163,11 @@ class LLM:
 
     # -- building a request ----------------------------------------------------------------
 
-    def _prepare(
-        self, prompt: Prompt, kw: dict[str, Any], *, stream: bool
-    ) -> tuple[Request, CallOptions, Any]:
+    def _prepare(self, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> _Prepared:
         system = kw.pop("system", None)
         tools = kw.pop("tools", None)
         response_format = kw.pop("response_format", None)
+        loop_kw = {k: kw.pop(k) for k in list(kw) if k in _LOOP_FIELDS}
         call_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_FIELDS}
         unknown = set(kw) - _REQUEST_FIELDS
         if unknown:
@@ -171,10 +180,11 @@ class LLM:
         if isinstance(stop, str):
             params["stop"] = [stop]
         fmt, target = resolve_response_format(response_format)
+        tool_defs = _coerce_tools(tools, loop_kw.get("deps") or {})
         request = Request(
             model=self.model,
             messages=coerce_messages(prompt, system=system),
-            tools=_coerce_tools(tools),
+            tools=[t.to_spec() for t in tool_defs],
             response_format=fmt,
             stream=stream,
             **params,
@@ -191,33 +201,115 @@ class LLM:
         )
         if target is not None:
             opts.accept_cached = _structured_check(target, request)
-        return request, opts, target
+        loop = None
+        if any(t.fn is not None for t in tool_defs):
+            from ._toolloop import LoopSettings
+
+            max_calls = loop_kw.get("max_tool_calls", 10)
+            if not isinstance(max_calls, int) or max_calls < 0:
+                raise ConfigurationError("max_tool_calls must be an int >= 0")
+            loop = LoopSettings(
+                tools=tool_defs,
+                tool_exec=loop_kw.get("tool_exec", True),
+                max_tool_calls=max_calls,
+                deps=loop_kw.get("deps") or {},
+                interceptor=loop_kw.get("interceptor"),
+                approve=loop_kw.get("approve"),
+                streaming=stream,
+            )
+        elif loop_kw.get("deps") or loop_kw.get("approve") or loop_kw.get("interceptor"):
+            raise ConfigurationError("deps, approve and interceptor need function tools")
+        return _Prepared(request, opts, target, loop)
 
     # -- calls -------------------------------------------------------------------------------
 
     def complete(self, prompt: Prompt, **kw: Any) -> Response:
-        """Send a prompt (a string or a list of messages) and return the whole response."""
-        request, opts, target = self._prepare(prompt, kw, stream=False)
-        return parse_structured(self._engine.complete(request, opts), target, request)
+        """Send a prompt (a string or a list of messages) and return the whole response.
+
+        With function tools, runs the tool loop until the model answers (see docs/tools.md).
+        """
+        p = self._prepare(prompt, kw, stream=False)
+        if p.loop is not None:
+            from ._bgloop import run_sync
+
+            response = run_sync(self._drain(p))
+        else:
+            response = self._engine.complete(p.request, p.opts)
+        return parse_structured(response, p.target, p.request)
 
     async def acomplete(self, prompt: Prompt, **kw: Any) -> Response:
-        request, opts, target = self._prepare(prompt, kw, stream=False)
-        return parse_structured(await self._engine.acomplete(request, opts), target, request)
+        p = self._prepare(prompt, kw, stream=False)
+        if p.loop is not None:
+            response = await self._drain(p)
+        else:
+            response = await self._engine.acomplete(p.request, p.opts)
+        return parse_structured(response, p.target, p.request)
 
-    def stream(self, prompt: Prompt, **kw: Any) -> Iterator[StreamEvent]:
-        """Yield ``StreamEvent``s as they arrive; the ``final`` event carries the Response."""
-        request, opts, target = self._prepare(prompt, kw, stream=True)
-        for ev in self._engine.stream(request, opts):
-            if ev.type == "final":
-                parse_structured(ev.content, target, request)
-            yield ev
+    async def _drain(self, p: _Prepared) -> Response:
+        from ._toolloop import run_tool_loop
 
-    async def astream(self, prompt: Prompt, **kw: Any) -> AsyncIterator[StreamEvent]:
-        request, opts, target = self._prepare(prompt, kw, stream=True)
-        async for ev in self._engine.astream(request, opts):
+        assert p.loop is not None
+        final: Response | None = None
+        async for ev in run_tool_loop(self._engine, p.request, p.opts, p.loop):
             if ev.type == "final":
-                parse_structured(ev.content, target, request)
-            yield ev
+                final = ev.content
+        assert final is not None
+        return final
+
+    def stream(self, prompt: Prompt, **kw: Any) -> Generator[StreamEvent, Any, None]:
+        """Yield ``StreamEvent``s as they arrive; the ``final`` event carries the Response.
+
+        A ``review_request`` event (tools with ``interceptor=``) waits for a decision sent with
+        ``stream.send(decision)``, which returns the next event.
+        """
+        p = self._prepare(prompt, kw, stream=True)
+        if p.loop is None:
+            for ev in self._engine.stream(p.request, p.opts):
+                if ev.type == "final":
+                    parse_structured(ev.content, p.target, p.request)
+                yield ev
+            return
+        from ._bgloop import run_sync
+        from ._toolloop import run_tool_loop
+
+        agen = run_tool_loop(self._engine, p.request, p.opts, p.loop)
+        decision: Any = None
+        try:
+            while True:
+                try:
+                    ev = run_sync(agen.asend(decision))
+                except StopAsyncIteration:
+                    return
+                if ev.type == "final":
+                    parse_structured(ev.content, p.target, p.request)
+                decision = yield ev
+        finally:
+            run_sync(agen.aclose())
+
+    async def astream(self, prompt: Prompt, **kw: Any) -> AsyncGenerator[StreamEvent, Any]:
+        """Async ``stream``; answer a ``review_request`` with ``await stream.asend(decision)``."""
+        p = self._prepare(prompt, kw, stream=True)
+        if p.loop is None:
+            async for ev in self._engine.astream(p.request, p.opts):
+                if ev.type == "final":
+                    parse_structured(ev.content, p.target, p.request)
+                yield ev
+            return
+        from ._toolloop import run_tool_loop
+
+        agen = run_tool_loop(self._engine, p.request, p.opts, p.loop)
+        decision: Any = None
+        try:
+            while True:
+                try:
+                    ev = await agen.asend(decision)
+                except StopAsyncIteration:
+                    return
+                if ev.type == "final":
+                    parse_structured(ev.content, p.target, p.request)
+                decision = yield ev
+        finally:
+            await agen.aclose()
 
     def models(self) -> list[str]:
         """Model ids the provider's server lists (when the provider supports listing)."""
@@ -259,28 +351,9 @@ def _structured_check(target: Any, request: Request) -> Callable[[Response], boo
     return check
 
 
-def _coerce_tools(tools: Any) -> list[ToolSpec]:
+def _coerce_tools(tools: Any, deps: Mapping[str, Any]) -> list[Any]:
     if not tools:
         return []
-    out: list[ToolSpec] = []
-    for tool in tools:
-        if isinstance(tool, ToolSpec):
-            out.append(tool)
-        elif isinstance(tool, Mapping):
-            fn = tool.get("function", tool)
-            try:
-                out.append(
-                    ToolSpec(
-                        name=fn["name"],
-                        description=fn.get("description", ""),
-                        parameters=fn.get("parameters") or {"type": "object", "properties": {}},
-                        strict=fn.get("strict"),
-                    )
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ConfigurationError(f"invalid tool schema {tool!r}: {exc}") from None
-        else:
-            raise ConfigurationError(
-                f"tools must be JSON-schema dicts or ToolSpec in this version, got {tool!r}"
-            )
-    return out
+    from ._schema import coerce_tools
+
+    return coerce_tools(tools, deps=list(deps))

@@ -1,0 +1,28 @@
+"""Public names for tools: markers, decisions and conversion helpers (see docs/tools.md).
+
+``Depends`` hides a parameter from the model and injects it from ``deps=``; ``Return`` sets an
+async generator tool's result; ``Decision`` answers a ``review_request``.
+"""
+
+from __future__ import annotations
+
+from ._schema import (
+    Depends,
+    ToolArgumentsError,
+    ToolDef,
+    coerce_tools,
+    tool_from_function,
+    tool_from_schema,
+)
+from ._tool_exec import Decision, Return
+
+__all__ = [
+    "Decision",
+    "Depends",
+    "Return",
+    "ToolArgumentsError",
+    "ToolDef",
+    "coerce_tools",
+    "tool_from_function",
+    "tool_from_schema",
+]
