@@ -15,6 +15,7 @@ PYTHON = "3.11"
 PACKAGES = ["./core", "./plugins/openai-chat"]
 TEST_DEPS = ["pytest==9.2.0", "hypothesis==6.170.15", "openai==3.54.0"]
 LINT_DEPS = ["ruff==0.17.6"]
+LINT_PATHS = ["core", "plugins", "tests", "bench", "examples", "scripts", "noxfile.py"]
 TYPE_DEPS = ["mypy==2.4.1", "pytest==9.2.0", "hypothesis==6.170.15"]
 BENCH_DEPS = ["openai==3.54.0"]
 
@@ -29,8 +30,8 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     session.install(*LINT_DEPS)
-    session.run("ruff", "check", "core", "plugins", "tests", "bench", "noxfile.py")
-    session.run("ruff", "format", "--check", "core", "plugins", "tests", "bench", "noxfile.py")
+    session.run("ruff", "check", *LINT_PATHS)
+    session.run("ruff", "format", "--check", *LINT_PATHS)
 
 
 @nox.session(python=PYTHON)
