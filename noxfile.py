@@ -12,12 +12,18 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "typecheck", "tests"]
 
 PYTHON = "3.11"
-PACKAGES = ["./core", "./plugins/openai-chat"]
-TEST_DEPS = ["pytest==9.2.0", "hypothesis==6.170.15", "openai==3.54.0"]
+PACKAGES = ["./core", "./plugins/openai-chat", "./plugins/dynamodb-cache"]
+TEST_DEPS = [
+    "pytest==9.2.0",
+    "hypothesis==6.170.15",
+    "openai==3.54.0",
+    "botocore==1.44.5",
+    "moto[server]==5.2.1",
+]
 LINT_DEPS = ["ruff==0.17.6"]
 LINT_PATHS = ["core", "plugins", "tests", "bench", "examples", "scripts", "noxfile.py"]
 TYPE_DEPS = ["mypy==2.4.1", "pytest==9.2.0", "hypothesis==6.170.15"]
-BENCH_DEPS = ["openai==3.54.0"]
+BENCH_DEPS = ["openai==3.54.0", "moto[server]==5.2.1"]
 
 
 @nox.session(python=PYTHON)
@@ -38,7 +44,12 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the core and the plugins."""
     session.install(*PACKAGES, *TYPE_DEPS)
-    session.run("mypy", "core/src/modelport", "plugins/openai-chat/src/modelport_openai_chat")
+    session.run(
+        "mypy",
+        "core/src/modelport",
+        "plugins/openai-chat/src/modelport_openai_chat",
+        "plugins/dynamodb-cache/src/modelport_dynamodb_cache",
+    )
 
 
 @nox.session(python=PYTHON)
@@ -53,3 +64,5 @@ def bench(session: nox.Session) -> None:
     """Ratios of modelport to raw httpx2 and the openai SDK, measured in one run."""
     session.install(*PACKAGES, *BENCH_DEPS)
     session.run("python", "bench/run.py", *session.posargs)
+    session.run("python", "bench/bench_cache_l1.py")
+    session.run("python", "bench/bench_cache_l2.py")

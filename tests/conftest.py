@@ -14,6 +14,14 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from llama_peer import LlamaServer, shared_dir  # noqa: E402
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the built-in L1 cache of every test (and subprocess) out of the user's cache dir."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("MODELPORT_CACHE_DIR", tempfile.mkdtemp(prefix="modelport-test-cache-"))
+
+
 @pytest.fixture(scope="session")
 def conformance() -> Path:
     return shared_dir() / "conformance"

@@ -240,7 +240,7 @@ def test_tool_problems_are_reported_to_the_model(server: ScriptedServer) -> None
     sent = [m["content"] for m in tool_messages(server.requests[1].json())]
     assert "unknown tool 'nope'" in sent[0] and "get_weather" in sent[0]
     assert "invalid JSON" in sent[1] and '{"city": "Par' in sent[1]
-    assert "invalid arguments for get_weather" in sent[2]
+    assert "invalid arguments for tool 'get_weather'" in sent[2]
     assert "ValueError: kaput" in sent[3]
     assert all(s.startswith("Error: ") for s in sent)
 

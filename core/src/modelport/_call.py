@@ -20,7 +20,7 @@ from ._errors import LLMError, LLMTimeoutError, ModelRequestError
 from ._events import ProgressEvent, StreamEvent
 from ._progress import Progress
 from ._request import Request
-from ._response import Response, Usage
+from ._response import Response
 from ._timeouts import Timeouts
 from ._wire import WireRequest
 
@@ -51,7 +51,7 @@ class CallOptions:
     timeouts: Timeouts | None = None
     on_progress: Callable[[ProgressEvent], Any] | None = None
     accept_cached: Callable[[Response], bool] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    key_parts: dict[str, Any] = field(default_factory=dict)
 
 
 def _is_deterministic(request: Request) -> bool:
@@ -75,7 +75,6 @@ class Call:
         "request",
         "started",
         "timeouts",
-        "usage_before",
         "wire",
     )
 
@@ -86,7 +85,6 @@ class Call:
         self.timeouts = opts.timeouts or engine.timeouts
         self.attempt = 1
         self.free_retry_used = False
-        self.usage_before = Usage()
         self.started = time.perf_counter()
         host = engine.host
         callback = opts.on_progress or engine.on_progress
@@ -110,9 +108,11 @@ class Call:
         caches = host.registry().caches
         cacheable = opts.cache == "always" or (opts.cache == "auto" and _is_deterministic(request))
         if caches and opts.use_cache and cacheable:
-            extra: list[dict[str, Any]] = []
+            # Client-side processing that shapes the stored response (thinking-tag parsing)
+            # is part of the key too, or a cached parse would leak into another setting.
+            extra: list[dict[str, Any]] = [opts.key_parts] if opts.key_parts else []
             if host.has_impls("cache_key_parts"):
-                extra = [
+                extra += [
                     part
                     for part in host.pm.hook.cache_key_parts(
                         provider=provider.name, model=request.model, wire=wire
@@ -239,7 +239,6 @@ class Call:
         response.request_id = response.request_id or (
             headers.get("x-request-id") or headers.get("request-id") if headers else None
         )
-        response.usage = self.usage_before + response.usage
         response.attempts = self.attempt
         response.latency_s = now - self.started
         response.cache_key = self.key

@@ -201,6 +201,7 @@ class LLM:
         )
         if target is not None:
             opts.accept_cached = _structured_check(target, request)
+        opts.key_parts = self._thinking.key_part(request)
         loop = None
         if any(t.fn is not None for t in tool_defs):
             from ._toolloop import LoopSettings

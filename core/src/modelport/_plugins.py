@@ -42,6 +42,7 @@ ENTRY_POINT_GROUP = "modelport"
 
 # Internal plugins: built-in behaviour registered through the same hooks, blockable by name.
 BUILTIN_PLUGINS: dict[str, str] = {
+    "builtin-cache": "modelport._builtin_cache",
     "builtin-thinking": "modelport._builtin_thinking",
 }
 

@@ -25,6 +25,7 @@ class ThinkingSetup:
     __slots__ = (
         "_custom",
         "_enabled",
+        "_first_chars",
         "_from_beginning",
         "_host",
         "_model",
@@ -44,6 +45,7 @@ class ThinkingSetup:
             )
         self._patterns: tuple[Any, ...] | None = None
         self._from_beginning: Any = False
+        self._first_chars: frozenset[str] = frozenset()
 
     def _resolve(self) -> tuple[Any, ...]:
         if self._patterns is None:
@@ -62,7 +64,20 @@ class ThinkingSetup:
                 else:
                     self._from_beginning = bool(custom.from_beginning)
             self._patterns = tuple(dict.fromkeys(patterns))
+            firsts = {tag[0] for p in self._patterns for tag in (p.start, p.end) if tag}
+            self._first_chars = frozenset(
+                firsts | {c.upper() for c in firsts} | {c.lower() for c in firsts}
+            )
         return self._patterns
+
+    def key_part(self, request: Request) -> dict[str, Any]:
+        """What of this setting changes a stored response, for the cache key."""
+        if not self.active(request):
+            return {"thinking": False}
+        patterns = [[p.start, p.end] for p in self._resolve()]
+        fb = self._from_beginning
+        start = [fb.start, fb.end] if hasattr(fb, "start") else bool(fb)
+        return {"thinking": patterns, "from_beginning": start}
 
     def active(self, request: Request) -> bool:
         return self._enabled and request.response_format is None and bool(self._resolve())
@@ -78,6 +93,9 @@ class ThinkingSetup:
         """Split inline tags out of a whole (non-streamed) answer."""
         if not response.text or not self.active(request):
             return
+        text = response.text
+        if not self._from_beginning and not any(c in text for c in self._first_chars):
+            return  # no tag can start anywhere in this text: nothing to split (the common case)
         from ._thinking import split_thinking
 
         split = split_thinking(response.text, self._resolve(), from_beginning=self._from_beginning)

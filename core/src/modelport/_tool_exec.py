@@ -180,7 +180,7 @@ class ToolRunner:
         try:
             args, kwargs = tool.bind(arguments, self.deps)
         except ToolExecutionError as exc:
-            raise _ToolFailure(f"invalid arguments for {call.name}: {exc.message}") from None
+            raise _ToolFailure(exc.message) from None
         try:
             return await self._execute(tool, call, job, args, kwargs)
         except _ToolFailure:

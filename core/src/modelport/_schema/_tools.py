@@ -55,6 +55,7 @@ ToolKind = Literal["sync", "async", "gen", "async_gen", "schema"]
 
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _EMPTY = inspect.Parameter.empty
+_PER_FUNCTION_CACHE = 16
 _CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], ToolDef]] = weakref.WeakKeyDictionary()
 
 
@@ -125,7 +126,7 @@ class ToolDef:
     _args_model: Any = field(default=None, repr=False, compare=False)
 
     def bind(
-        self, arguments: Mapping[str, Any] | None, deps: Mapping[str, Any]
+        self, arguments: Mapping[str, Any] | None, deps: Mapping[str, Any] | None = None
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Validate the model's arguments, add injected dependencies; ``fn(*args, **kwargs)``.
 
@@ -150,6 +151,7 @@ class ToolDef:
                 errors=[f"(root): expected an object, got {json_type(arguments)}"],
                 arguments=arguments,
             )
+        deps = {} if deps is None else deps
         data = drop_optional_nulls(dict(arguments), self.parameters, self.parameters)
         validated = self._validate(data, arguments)
         args: list[Any] = []
@@ -241,7 +243,10 @@ def tool_from_function(
         return cached[key]
     tool = _build(fn, name=name, description=description, dep_names=dep_names)
     try:
-        _CACHE.setdefault(fn, {})[key] = tool
+        per_fn = _CACHE.setdefault(fn, {})
+        if len(per_fn) >= _PER_FUNCTION_CACHE:  # deps key sets that vary per call: stay bounded
+            per_fn.clear()
+        per_fn[key] = tool
     except TypeError:
         pass
     return tool
@@ -516,7 +521,11 @@ def tool_from_schema(d: Mapping[str, Any]) -> ToolDef:
     )
 
 
-def coerce_tools(tools: Iterable[Any] | None, *, deps: Collection[str] = ()) -> list[ToolDef]:
+def coerce_tools(
+    tools: Iterable[Any] | Callable[..., Any] | Mapping[str, Any] | None,
+    *,
+    deps: Collection[str] = (),
+) -> list[ToolDef]:
     """Turn ``tools=[...]`` into ``ToolDef``s: functions, partials, callable objects,
     ``ToolDef``s, ``ToolSpec``s and dict schemas, in any mix.
 
@@ -527,11 +536,14 @@ def coerce_tools(tools: Iterable[Any] | None, *, deps: Collection[str] = ()) -> 
 
     if tools is None:
         return []
+    items: Iterable[Any]
     if callable(tools) or isinstance(tools, Mapping | ToolDef | ToolSpec):
-        tools = [tools]
+        items = [tools]  # a single tool where a list was expected
+    else:
+        items = tools
     result: list[ToolDef] = []
     origin: dict[str, Any] = {}
-    for item in tools:
+    for item in items:
         if isinstance(item, ToolDef):
             tool = item
         elif isinstance(item, ToolSpec):

@@ -26,6 +26,8 @@ from .._errors import SchemaConversionError
 __all__ = ["TypeRewriter", "is_plain_class", "is_typeddict"]
 
 _NEEDS_TD_REWRITE = sys.version_info < (3, 12)
+_REQUIRED = {typing.Required}
+_QUALIFIERS = {typing.Required, typing.NotRequired}
 
 
 def is_typeddict(tp: Any) -> bool:
@@ -165,9 +167,13 @@ class TypeRewriter:
             hints = typing.get_type_hints(td, include_extras=True)
             fields: dict[str, Any] = {}
             for key, hint in hints.items():
-                while get_origin(hint) in (typing.Required, typing.NotRequired):
+                # With string annotations (PEP 563) Python 3.11 cannot see Required/NotRequired
+                # when it builds __required_keys__; the evaluated hint is the better witness.
+                required = key in td.__required_keys__
+                while get_origin(hint) in _QUALIFIERS:
+                    required = get_origin(hint) in _REQUIRED
                     hint = get_args(hint)[0]
-                wrapper = te.Required if key in td.__required_keys__ else te.NotRequired
+                wrapper = te.Required if required else te.NotRequired
                 fields[key] = wrapper[self._rewrite(hint)]
         except SchemaConversionError:
             raise

@@ -1,0 +1,15 @@
+"""modelport cache backend on Amazon DynamoDB: one table shared by every machine.
+
+Importing this package is cheap on purpose and never imports botocore: that happens on the
+first cache operation. The entry-point module ``modelport_dynamodb_cache.plugin`` registers a
+``DynamoDBCache`` at level 2 when ``MODELPORT_DYNAMODB_TABLE`` is set; to configure it in code
+instead, register your own instance (see the README).
+"""
+
+from __future__ import annotations
+
+from ._backend import DynamoDBCache, DynamoDBCacheError, DynamoDBCacheWarning
+
+__version__ = "0.1.0"
+
+__all__ = ["DynamoDBCache", "DynamoDBCacheError", "DynamoDBCacheWarning", "__version__"]
