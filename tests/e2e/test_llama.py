@@ -14,6 +14,7 @@ import sys
 import modelport as mp
 import pytest
 from llama_peer import LlamaServer
+from pydantic import BaseModel
 
 pytestmark = pytest.mark.peers
 ANSWER = "Hello from tiny model."
@@ -242,3 +243,17 @@ def test_tool_loop_end_to_end(llama_plain: LlamaServer, mode: str) -> None:
     assert r.tool_results[0].content.startswith("sunny in ")
     assert r.text == ANSWER and r.stop_reason == "stop"
     assert [m.role for m in r.messages] == ["assistant", "tool", "assistant"]
+
+
+class Reply(BaseModel):
+    answer: str
+    n: int
+
+
+def test_structured_output_end_to_end(llama_plain: LlamaServer) -> None:
+    no_think = {"chat_template_kwargs": {"enable_thinking": False}}
+    with llm(llama_plain, use_cache=False) as model:
+        r = model.complete("Answer.", response_format=Reply, extra_body=no_think)
+        streamed = list(model.stream("Answer.", response_format=Reply, extra_body=no_think))
+    assert isinstance(r.structured, Reply) and r.structured.answer
+    assert streamed[-2].content.structured == r.structured

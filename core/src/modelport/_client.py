@@ -14,14 +14,14 @@ from typing import Any
 
 from ._call import CallOptions
 from ._engine import Engine
-from ._errors import ConfigurationError, StructuredOutputError
+from ._errors import ConfigurationError, RefusalError, StructuredOutputError
 from ._events import ProgressEvent, StreamEvent
 from ._messages import Message, coerce_messages
 from ._plugins import PluginHost, default_host
 from ._request import Request
 from ._response import Response
 from ._retry import RetryPolicy
-from ._structured import parse_structured, resolve_response_format
+from ._structured import Structured, parse_structured, resolve_response_format, retry_messages
 from ._thinking_setup import ThinkingSetup
 from ._timeouts import Timeouts, coerce_timeouts
 from ._transport import HttpxTransport, Transport
@@ -58,6 +58,8 @@ _CALL_FIELDS = frozenset(
         "verbose",
         "timeout",
         "on_progress",
+        "structured_strategy",
+        "structured_retries",
     }
 )
 
@@ -68,8 +70,9 @@ Prompt = str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any
 class _Prepared:
     request: Request
     opts: CallOptions
-    target: Any
+    structured: Structured | None
     loop: Any  # LoopSettings when function tools run in a loop
+    retries: int = 0
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -141,6 +144,7 @@ class LLM:
         if max_retries < 0:
             raise ConfigurationError("max_retries must be >= 0")
         self._defaults = defaults
+        self._structured_strategy = str(getattr(cls, "structured_output", "json_schema"))
         self._thinking = ThinkingSetup(self.host, self.provider_name, self.model, thinking)
         self._base_opts = CallOptions(
             use_cache=use_cache, cache=cache, hide_thinking=hide_thinking, verbose=verbose
@@ -179,15 +183,25 @@ class LLM:
         stop = params.get("stop")
         if isinstance(stop, str):
             params["stop"] = [stop]
-        fmt, target = resolve_response_format(response_format)
+        structured = resolve_response_format(
+            response_format, call_kw.get("structured_strategy", self._structured_strategy)
+        )
         tool_defs = _coerce_tools(tools, loop_kw.get("deps") or {})
+        messages = coerce_messages(prompt, system=system)
+        fields: dict[str, Any] = {"tools": [t.to_spec() for t in tool_defs]}
+        if structured is not None:
+            extra = structured.system_prompt()
+            if extra:
+                messages.insert(0, Message(role="system", content=extra))
+            shaped = structured.request_fields()
+            if "tools" in shaped and tool_defs:
+                raise ConfigurationError(
+                    "this provider returns structured output through a forced tool call, which "
+                    "cannot be combined with tools=; make a separate call"
+                )
+            fields.update(shaped)
         request = Request(
-            model=self.model,
-            messages=coerce_messages(prompt, system=system),
-            tools=[t.to_spec() for t in tool_defs],
-            response_format=fmt,
-            stream=stream,
-            **params,
+            model=self.model, messages=messages, stream=stream, **{**params, **fields}
         )
         opts = CallOptions(
             use_cache=call_kw.get("use_cache", self._base_opts.use_cache),
@@ -199,8 +213,8 @@ class LLM:
             timeouts=coerce_timeouts(call_kw["timeout"]) if "timeout" in call_kw else None,
             on_progress=call_kw.get("on_progress"),
         )
-        if target is not None:
-            opts.accept_cached = _structured_check(target, request)
+        if structured is not None:
+            opts.accept_cached = _structured_check(structured)
         opts.key_parts = self._thinking.key_part(request)
         loop = None
         if any(t.fn is not None for t in tool_defs):
@@ -220,7 +234,10 @@ class LLM:
             )
         elif loop_kw.get("deps") or loop_kw.get("approve") or loop_kw.get("interceptor"):
             raise ConfigurationError("deps, approve and interceptor need function tools")
-        return _Prepared(request, opts, target, loop)
+        retries = call_kw.get("structured_retries", 0)
+        if not isinstance(retries, int) or not 0 <= retries <= 5:
+            raise ConfigurationError("structured_retries must be an int from 0 to 5")
+        return _Prepared(request, opts, structured, loop, retries)
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -233,18 +250,35 @@ class LLM:
         if p.loop is not None:
             from ._bgloop import run_sync
 
-            response = run_sync(self._drain(p))
-        else:
-            response = self._engine.complete(p.request, p.opts)
-        return parse_structured(response, p.target, p.request)
+            return run_sync(self._finish(p, run_sync(self._drain(p))))
+        response = self._engine.complete(p.request, p.opts)
+        for attempt in range(p.retries + 1):
+            try:
+                return parse_structured(response, p.structured)
+            except StructuredOutputError as exc:
+                if attempt == p.retries or not _retryable(exc):
+                    raise
+                retry = _retry_request(p, response, exc)
+                response = _summed(response, self._engine.complete(retry, p.opts))
+        raise AssertionError("unreachable")
 
     async def acomplete(self, prompt: Prompt, **kw: Any) -> Response:
         p = self._prepare(prompt, kw, stream=False)
         if p.loop is not None:
-            response = await self._drain(p)
-        else:
-            response = await self._engine.acomplete(p.request, p.opts)
-        return parse_structured(response, p.target, p.request)
+            return await self._finish(p, await self._drain(p))
+        return await self._finish(p, await self._engine.acomplete(p.request, p.opts))
+
+    async def _finish(self, p: _Prepared, response: Response) -> Response:
+        """Validate structured output; with ``structured_retries``, re-ask with the errors."""
+        for attempt in range(p.retries + 1):
+            try:
+                return parse_structured(response, p.structured)
+            except StructuredOutputError as exc:
+                if attempt == p.retries or not _retryable(exc):
+                    raise
+                retry = _retry_request(p, response, exc)
+                response = _summed(response, await self._engine.acomplete(retry, p.opts))
+        raise AssertionError("unreachable")
 
     async def _drain(self, p: _Prepared) -> Response:
         from ._toolloop import run_tool_loop
@@ -267,7 +301,7 @@ class LLM:
         if p.loop is None:
             for ev in self._engine.stream(p.request, p.opts):
                 if ev.type == "final":
-                    parse_structured(ev.content, p.target, p.request)
+                    parse_structured(ev.content, p.structured)
                 yield ev
             return
         from ._bgloop import run_sync
@@ -282,7 +316,7 @@ class LLM:
                 except StopAsyncIteration:
                     return
                 if ev.type == "final":
-                    parse_structured(ev.content, p.target, p.request)
+                    parse_structured(ev.content, p.structured)
                 decision = yield ev
         finally:
             run_sync(agen.aclose())
@@ -293,7 +327,7 @@ class LLM:
         if p.loop is None:
             async for ev in self._engine.astream(p.request, p.opts):
                 if ev.type == "final":
-                    parse_structured(ev.content, p.target, p.request)
+                    parse_structured(ev.content, p.structured)
                 yield ev
             return
         from ._toolloop import run_tool_loop
@@ -307,7 +341,7 @@ class LLM:
                 except StopAsyncIteration:
                     return
                 if ev.type == "final":
-                    parse_structured(ev.content, p.target, p.request)
+                    parse_structured(ev.content, p.structured)
                 decision = yield ev
         finally:
             await agen.aclose()
@@ -339,17 +373,40 @@ class LLM:
         await self.aclose()
 
 
-def _structured_check(target: Any, request: Request) -> Callable[[Response], bool]:
+def _structured_check(structured: Structured) -> Callable[[Response], bool]:
     """A cache hit counts only if its text still validates against the current schema."""
 
     def check(response: Response) -> bool:
         try:
-            parse_structured(response, target, request)
+            parse_structured(response, structured)
         except StructuredOutputError:
             return False
         return True
 
     return check
+
+
+def _retryable(exc: StructuredOutputError) -> bool:
+    """Re-asking helps an invalid answer, not a refusal or a token limit."""
+    return not isinstance(exc, RefusalError) and "stop_reason='length'" not in exc.message
+
+
+def _retry_request(p: _Prepared, response: Response, exc: StructuredOutputError) -> Request:
+    assert p.structured is not None
+    return p.request.model_copy(
+        update={
+            "messages": [
+                *p.request.messages,
+                *retry_messages(response, exc, p.structured),
+            ]
+        }
+    )
+
+
+def _summed(previous: Response, response: Response) -> Response:
+    response.usage = previous.usage + response.usage
+    response.attempts += previous.attempts
+    return response
 
 
 def _coerce_tools(tools: Any, deps: Mapping[str, Any]) -> list[Any]:

@@ -8,6 +8,7 @@ code what to do next::
     ├── SchemaConversionError         a tool or output type cannot become a JSON schema
     ├── ToolExecutionError            a tool raised, or its call could not be made
     ├── StructuredOutputError         the answer is not valid for the requested schema
+    │   └── RefusalError              the model refused (``refusal`` has its text)
     └── ModelRequestError             the provider call failed
         ├── AuthenticationError       401 / 403: key missing, wrong or not allowed
         ├── RateLimitError            429: slow down (``retry_after`` says how long)
@@ -41,6 +42,7 @@ __all__ = [
     "ProviderProtocolError",
     "ProviderServerError",
     "RateLimitError",
+    "RefusalError",
     "SchemaConversionError",
     "StructuredOutputError",
     "ToolExecutionError",
@@ -118,6 +120,14 @@ class StructuredOutputError(LLMError):
     def __init__(self, message: str, *, raw_text: str | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.raw_text = raw_text
+
+
+class RefusalError(StructuredOutputError):
+    """The model refused to produce the structured answer; ``refusal`` is its text."""
+
+    def __init__(self, message: str, *, refusal: str = "", **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.refusal = refusal
 
 
 class ModelRequestError(LLMError):
