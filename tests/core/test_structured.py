@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from pydantic import BaseModel
-
 import modelport as mp
+import pytest
 from modelport.testing import RecordedRequest, Reply, ScriptedServer
+from pydantic import BaseModel
 
 
 class Joke(BaseModel):
