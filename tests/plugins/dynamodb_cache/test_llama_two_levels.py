@@ -9,13 +9,11 @@ from pathlib import Path
 
 import modelport as mp
 import pytest
+from llama_peer import LlamaServer  # on sys.path through tests/conftest.py
 from modelport._plugins import PluginHost
 from modelport_dynamodb_cache import DynamoDBCache
 
 from .conftest import scan_all
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
-from llama_peer import LlamaServer
 
 API_KEY = "sk-canary-TWOLEVEL-0123456789abcdef"
 TABLE = "modelport-two-levels"
