@@ -257,3 +257,16 @@ def test_structured_output_end_to_end(llama_plain: LlamaServer) -> None:
         streamed = list(model.stream("Answer.", response_format=Reply, extra_body=no_think))
     assert isinstance(r.structured, Reply) and r.structured.answer
     assert streamed[-2].content.structured == r.structured
+
+
+def test_verbose_metrics_are_real(llama_think: LlamaServer) -> None:
+    """Issue 4: token counts from usage (not chunk counts), TTFT, tokens/s over generation."""
+    with llm(llama_think, use_cache=False, verbose=True) as model:
+        events = list(model.stream("Say hello."))
+        server_count = model.complete("Say hello.").usage.output_tokens
+    verbose = next(e for e in events if e.type == "verbose").content
+    final = events[-2].content
+    assert verbose["output_tokens"] == final.usage.output_tokens == server_count > 0
+    assert 0 < verbose["time_to_first_token_s"] <= final.latency_s
+    assert verbose["tokens_per_second"] == final.tokens_per_second > 0
+    assert final.time_to_first_token_s == verbose["time_to_first_token_s"]
