@@ -35,6 +35,45 @@ from ._wire import WireDelta
 __all__ = ["Engine"]
 
 
+class StreamAttempt:
+    """One streamed attempt, sans-IO: bytes in, user events out (shared by both drivers).
+
+    ``output_seen`` tells the retry rule whether anything reached the caller: after that, a
+    failure is raised, never retried, so no output is duplicated.
+    """
+
+    __slots__ = ("asm", "call", "decoder", "engine", "first", "yielded")
+
+    def __init__(self, engine: Engine, call: Call) -> None:
+        self.engine = engine
+        self.call = call
+        self.asm = call.new_assembler()
+        self.decoder = engine.provider.stream_decoder(call.request)
+        self.first: float | None = None
+        self.yielded = False
+
+    def _events(self, deltas: list[WireDelta]) -> list[StreamEvent]:
+        add = self.asm.add
+        events: list[StreamEvent] = []
+        for d in self.engine._deltas(self.call, deltas):
+            events += add(d)
+        if events and not self.yielded:
+            self.yielded = True
+            self.first = time.perf_counter()
+            self.call.emit("first_token")
+        return events
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        return self._events(self.decoder.feed(chunk))
+
+    def close(self) -> list[StreamEvent]:
+        return self._events(self.decoder.close()) + self.asm.flush()
+
+    @property
+    def output_seen(self) -> bool:
+        return self.yielded or self.asm.saw_output
+
+
 class Engine:
     """Runs calls for one provider instance over one transport."""
 
@@ -195,33 +234,19 @@ class Engine:
             return
         while True:
             raw = self._send_sync(call)
-            asm = call.new_assembler()
-            decoder = self.provider.stream_decoder(request)
-            yielded = False
-            first: float | None = None
+            attempt = StreamAttempt(self, call)
             try:
                 for chunk in self._read_sync(call, raw):
-                    for d in self._deltas(call, decoder.feed(chunk)):
-                        for ev in asm.add(d):
-                            if first is None:
-                                first = time.perf_counter()
-                                call.emit("first_token")
-                            yielded = True
-                            yield ev
-                for d in self._deltas(call, decoder.close()):
-                    for ev in asm.add(d):
-                        yielded = True
-                        yield ev
-                for ev in asm.flush():
-                    yield ev
+                    yield from attempt.feed(chunk)
+                yield from attempt.close()
             except ModelRequestError as err:
-                delay = call.retry_delay(call.contextualize(err), yielded=yielded or asm.saw_output)
+                delay = call.retry_delay(call.contextualize(err), yielded=attempt.output_seen)
                 if delay:
                     time.sleep(delay)
                 continue
             finally:
                 raw.close()
-            response = call.finalize(asm.finish(), raw.headers, first)
+            response = call.finalize(attempt.asm.finish(), raw.headers, attempt.first)
             call.store(response)
             yield from tail_events(call.deliver(response), opts.verbose)
             return
@@ -320,33 +345,21 @@ class Engine:
             return
         while True:
             raw = await self._send_async(call)
-            asm = call.new_assembler()
-            decoder = self.provider.stream_decoder(request)
-            yielded = False
-            first: float | None = None
+            attempt = StreamAttempt(self, call)
             try:
                 async for chunk in self._read_async(call, raw):
-                    for d in self._deltas(call, decoder.feed(chunk)):
-                        for ev in asm.add(d):
-                            if first is None:
-                                first = time.perf_counter()
-                                call.emit("first_token")
-                            yielded = True
-                            yield ev
-                for d in self._deltas(call, decoder.close()):
-                    for ev in asm.add(d):
-                        yielded = True
+                    for ev in attempt.feed(chunk):
                         yield ev
-                for ev in asm.flush():
+                for ev in attempt.close():
                     yield ev
             except ModelRequestError as err:
-                delay = call.retry_delay(call.contextualize(err), yielded=yielded or asm.saw_output)
+                delay = call.retry_delay(call.contextualize(err), yielded=attempt.output_seen)
                 if delay:
                     await asyncio.sleep(delay)
                 continue
             finally:
                 await raw.aclose()
-            response = call.finalize(asm.finish(), raw.headers, first)
+            response = call.finalize(attempt.asm.finish(), raw.headers, attempt.first)
             await call.astore(response)
             for ev in tail_events(call.deliver(response), opts.verbose):
                 yield ev

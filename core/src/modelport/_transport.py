@@ -105,6 +105,18 @@ def _httpx_timeout(timeouts: Timeouts) -> httpx2.Timeout:
     )
 
 
+def _build(
+    client: httpx2.Client | httpx2.AsyncClient, request: WireRequest, timeouts: Timeouts
+) -> httpx2.Request:
+    return client.build_request(
+        request.method,
+        request.url,
+        headers=request.headers,
+        content=request.content,
+        timeout=_httpx_timeout(timeouts),
+    )
+
+
 class _SyncResponse:
     __slots__ = ("_resp", "headers", "status")
 
@@ -226,13 +238,7 @@ class HttpxTransport:
         import httpx2
 
         client = self._sync_client()
-        req = client.build_request(
-            request.method,
-            request.url,
-            headers=request.headers,
-            content=request.content,
-            timeout=_httpx_timeout(timeouts),
-        )
+        req = _build(client, request, timeouts)
         try:
             return _SyncResponse(client.send(req, stream=True))
         except httpx2.HTTPError as exc:
@@ -242,13 +248,7 @@ class HttpxTransport:
         import httpx2
 
         client = self._async_client()
-        req = client.build_request(
-            request.method,
-            request.url,
-            headers=request.headers,
-            content=request.content,
-            timeout=_httpx_timeout(timeouts),
-        )
+        req = _build(client, request, timeouts)
         try:
             return _AsyncResponse(await client.send(req, stream=True))
         except httpx2.HTTPError as exc:
