@@ -92,11 +92,18 @@ def _cmd_prompt(args: argparse.Namespace) -> int:
             out.write(response.text + "\n")
         else:
             response = None
+            reasoning_open = False
             for ev in llm.stream(text, system=args.system):
                 if ev.type == "answer":
+                    if reasoning_open:  # end the reasoning line before the answer starts
+                        sys.stderr.write("\n")
+                        reasoning_open = False
                     out.write(ev.content)
                     out.flush()
                 elif ev.type == "reasoning" and args.show_reasoning:
+                    if not reasoning_open:
+                        sys.stderr.write("[reasoning] ")
+                        reasoning_open = True
                     sys.stderr.write(ev.content)
                     sys.stderr.flush()
                 elif ev.type == "final":
