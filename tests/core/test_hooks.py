@@ -185,3 +185,23 @@ def test_register_thinking_adds_a_pattern(server: ScriptedServer) -> None:
     with llm_with(host, server) as llm:
         r = llm.complete("hi")
     assert (r.reasoning, r.text) == ("because", "Answer")
+
+
+def test_same_request_built_two_ways_has_one_key(server: ScriptedServer, chat: Path) -> None:
+    """LLM-wide defaults vs per-call kwargs, a str prompt vs message dicts: one key."""
+    host = PluginHost()
+    host.register(CachePlugin(), name="memcache")
+    server.add(Reply.from_file(chat / "chat-nonstream-text.json"))
+    server.add(Reply.from_file(chat / "chat-nonstream-text.json"))
+    with llm_with(host, server, temperature=0, max_tokens=20) as by_defaults:
+        first = by_defaults.complete("hi", system="be brief")
+    with llm_with(host, server) as by_kwargs:
+        second = by_kwargs.complete(
+            [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
+            max_tokens=20,
+            temperature=0,
+        )
+        other = by_kwargs.complete("hi", system="be brief", temperature=0, max_tokens=21)
+    assert second.cache_source == "l1" and second.cache_key == first.cache_key
+    assert other.cache_source == "miss" and other.cache_key not in (None, first.cache_key)
+    assert len(server.requests) == 2
