@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._messages import ImagePart, Message, TextPart, ToolCall
     from ._request import Request, ResponseFormat, ToolSpec
     from ._response import Response, ToolResult, Usage
+    from ._retry import RetryPolicy
     from ._timeouts import Timeouts
 
 __version__ = "0.1.0"
@@ -59,6 +60,7 @@ __all__ = [
     "Request",
     "Response",
     "ResponseFormat",
+    "RetryPolicy",
     "SchemaConversionError",
     "StreamEvent",
     "StructuredOutputError",
@@ -87,6 +89,7 @@ _LAZY = {
     "ToolResult": "._response",
     "Usage": "._response",
     "Timeouts": "._timeouts",
+    "RetryPolicy": "._retry",
 }
 
 
