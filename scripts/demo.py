@@ -36,6 +36,7 @@ def main() -> int:
             "0",
             "--show-reasoning",
             "--usage",
+            "--no-cache",  # stream from the model every time, not a cached replay
         ]
         print("[demo] $ modelport prompt 'Say hello.' -m openai-chat:tiny --base-url ...")
         return subprocess.run(cmd).returncode

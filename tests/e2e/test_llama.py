@@ -130,6 +130,7 @@ def test_cli_no_stream_and_models(llama_plain: LlamaServer) -> None:
         "64",
         "--no-stream",
         "--usage",
+        "--no-cache",
     )
     assert out.returncode == 0 and out.stdout == ANSWER + "\n"
     assert "input=" in out.stderr

@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--timeout", type=float, help="seconds (read and total)")
     pr.add_argument("--show-reasoning", action="store_true", help="print reasoning to stderr")
     pr.add_argument("--usage", action="store_true", help="print token usage to stderr")
+    pr.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     return p
 
 
@@ -56,6 +57,7 @@ def _llm(args: argparse.Namespace, spec: str) -> Any:
         api_key=args.api_key,
         base_url=args.base_url,
         timeout=getattr(args, "timeout", None),
+        use_cache=not getattr(args, "no_cache", False),
         **kw,
     )
 
