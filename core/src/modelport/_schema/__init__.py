@@ -28,15 +28,9 @@ from ._jsonschema import check_instance
 from ._output import OutputSpec, format_validation_errors, output_spec
 from ._repair import extract_json_text, repair_json_strings
 from ._strict import SUPPORTED_FORMATS, make_strict
-from ._tools import (
-    Depends,
-    ToolArgumentsError,
-    ToolDef,
-    ToolKind,
-    coerce_tools,
-    tool_from_function,
-    tool_from_schema,
-)
+from ._tool_functions import Depends, tool_from_function
+from ._tooldef import ToolArgumentsError, ToolDef, ToolKind
+from ._tools import coerce_tools, tool_from_schema
 
 __all__ = [
     "SUPPORTED_FORMATS",

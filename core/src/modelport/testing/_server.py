@@ -1,16 +1,12 @@
-"""The scripted server: a loopback listener, one bounded thread per connection.
+"""The scripted server: what to answer (queue, routes) and what was asked (recorded requests).
 
-Threads rather than an event loop because replies block on purpose (delays, stalls) and a
-thread per connection keeps each script step a plain sequence of ``sendall`` calls; the
-count is capped (connections past the cap wait in the listen backlog) and every blocking
-point wakes up on ``stop()``: waits use an Event, sockets are shut down under the threads.
-The server runs in its own threads, so sync and async clients can both talk to it.
+The sockets and threads are ``_connections``' job and writing a reply is ``_reply_writer``'s;
+this module holds the script and the observations a test makes, behind one lock. The server
+runs in its own threads, so sync and async clients can both talk to it.
 """
 
 from __future__ import annotations
 
-import os
-import selectors
 import socket
 import threading
 import time
@@ -19,30 +15,17 @@ from collections import deque
 from collections.abc import Callable
 from typing import Literal, TypeAlias
 
-from ._http import (
-    Limits,
-    ProtocolError,
-    RecordedRequest,
-    RequestReader,
-    chunk,
-    close_gracefully,
-    close_lingering,
-    encode_head,
-    reason_phrase,
-    reset,
-    wait_until_sent,
-)
+from ._connections import Connections
+from ._http import Limits, RecordedRequest
+from ._reply_writer import error_reply
 from ._script import Fault, Reply
 
 __all__ = ["Entry", "Handler", "ScriptedServer", "free_port"]
 
 Handler: TypeAlias = Callable[[RecordedRequest], "Reply | Fault"]
 Entry: TypeAlias = "Reply | Fault | Handler"
-_Outcome = Literal["keep", "close", "linger", "gone"]
 
 HOST = "127.0.0.1"
-_NO_BODY = frozenset({204, 304})
-_FRAMING = frozenset({"content-length", "transfer-encoding"})
 
 
 def free_port() -> int:
@@ -51,16 +34,6 @@ def free_port() -> int:
         sock.bind((HOST, 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def _identity(data: bytes) -> bytes:
-    return data
-
-
-def _error_reply(status: int, message: str, *, close: bool = False) -> Reply:
-    body = {"error": {"message": f"scripted server: {message}", "type": "scripted_server"}}
-    headers = {"connection": "close"} if close else None
-    return Reply.json(body, status=status, headers=headers, close_after=close)
 
 
 class ScriptedServer:
@@ -97,29 +70,28 @@ class ScriptedServer:
             raise ValueError("timeouts must be > 0")
         self._requested_port = port
         self._api_prefix = "/" + api_prefix.strip("/") if api_prefix.strip("/") else ""
-        self._idle_timeout = idle_timeout
         self._stop_timeout = stop_timeout
-        self._max_requests = max_requests_per_connection
-        self._limits = Limits(
-            max_header_bytes=max_header_bytes,
-            max_headers=max_headers,
-            max_body_bytes=max_body_bytes,
-            request_timeout=idle_timeout,
-        )
         self._lock = threading.Lock()
         self._requests_changed = threading.Condition(self._lock)
         self._queue: deque[Entry] = deque()
         self._routes: dict[tuple[str, str], Entry] = {}
         self._requests: list[RecordedRequest] = []
         self._errors: list[BaseException] = []
-        self._stopping = threading.Event()
-        self._slots = threading.BoundedSemaphore(max_connections)
-        self._connections: dict[int, socket.socket] = {}
-        self._threads: set[threading.Thread] = set()
-        self._connection_count = 0
-        self._listener: socket.socket | None = None
-        self._wake: tuple[socket.socket, socket.socket] | None = None
-        self._accept_thread: threading.Thread | None = None
+        self._connections = Connections(
+            limits=Limits(
+                max_header_bytes=max_header_bytes,
+                max_headers=max_headers,
+                max_body_bytes=max_body_bytes,
+                request_timeout=idle_timeout,
+            ),
+            idle_timeout=idle_timeout,
+            max_requests=max_requests_per_connection,
+            max_connections=max_connections,
+            stop_timeout=stop_timeout,
+            answer=self._answer,
+            on_request=self._record_request,
+            on_error=self._record_error,
+        )
         self._port = 0
         self._state: Literal["new", "running", "stopped"] = "new"
 
@@ -128,26 +100,8 @@ class ScriptedServer:
     def start(self) -> ScriptedServer:
         if self._state != "new":
             raise RuntimeError(f"server is {self._state}; create a new one instead")
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            if os.name == "posix":  # rebind right after stop() despite TIME_WAIT leftovers
-                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((HOST, self._requested_port))
-            listener.listen(1024)
-            listener.setblocking(False)
-            wake = socket.socketpair()
-        except BaseException:
-            listener.close()
-            raise
-        for sock in wake:
-            sock.setblocking(False)
-        self._listener, self._wake = listener, wake
-        self._port = listener.getsockname()[1]
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"ScriptedServer:{self._port}", daemon=True
-        )
+        self._port = self._connections.start(HOST, self._requested_port)
         self._state = "running"
-        self._accept_thread.start()
         return self
 
     def stop(self) -> None:
@@ -156,31 +110,8 @@ class ScriptedServer:
             self._state = "stopped"
             return
         self._state = "stopped"
-        self._stopping.set()
-        deadline = time.monotonic() + self._stop_timeout
-        if self._wake is not None:
-            try:
-                self._wake[1].send(b"x")
-            except OSError:
-                pass
-        if self._accept_thread is not None:
-            self._accept_thread.join(self._stop_timeout)
-        if self._listener is not None:
-            self._listener.close()
-        for sock in self._wake or ():
-            sock.close()
-        with self._lock:
-            live = list(self._connections.values())
-            threads = list(self._threads)
-        for sock in live:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in recv/sendall
-            except OSError:
-                pass
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        stuck = [t.name for t in threads if t.is_alive()]
-        if stuck or (self._accept_thread is not None and self._accept_thread.is_alive()):
+        stuck, accepting = self._connections.stop()
+        if stuck or accepting:
             warnings.warn(
                 f"ScriptedServer on port {self._port}: {len(stuck)} connection thread(s) "
                 f"still running after {self._stop_timeout}s (a handler that never returns?)",
@@ -262,8 +193,7 @@ class ScriptedServer:
     @property
     def connection_count(self) -> int:
         """TCP connections accepted so far."""
-        with self._lock:
-            return self._connection_count
+        return self._connections.count
 
     @property
     def errors(self) -> list[BaseException]:
@@ -285,116 +215,12 @@ class ScriptedServer:
                 self._requests_changed.wait(remaining)
             return list(self._requests)
 
-    # -- accepting -------------------------------------------------------------------------
+    # -- answering (called from the connection threads) ------------------------------------
 
-    def _accept_loop(self) -> None:
-        listener, wake = self._listener, self._wake
-        if listener is None or wake is None:
-            return
-        selector = selectors.DefaultSelector()
-        selector.register(listener, selectors.EVENT_READ, "listen")
-        selector.register(wake[0], selectors.EVENT_READ, "wake")
-        try:
-            while not self._stopping.is_set():
-                # A free slot first: at the cap, new connections wait in the listen backlog.
-                if not self._slots.acquire(timeout=0.1):
-                    continue
-                accepted = False
-                try:
-                    events = selector.select(timeout=1.0)
-                    if any(key.data == "wake" for key, _ in events) or not events:
-                        continue
-                    try:
-                        sock, _ = listener.accept()
-                    except (BlockingIOError, InterruptedError):
-                        continue
-                    except OSError as exc:  # e.g. EMFILE: back off instead of spinning
-                        self._record_error(exc)
-                        self._stopping.wait(0.05)
-                        continue
-                    accepted = self._spawn(sock)
-                finally:
-                    if not accepted:
-                        self._slots.release()
-        finally:
-            selector.close()
-
-    def _spawn(self, sock: socket.socket) -> bool:
-        try:
-            sock.settimeout(self._idle_timeout)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:  # the client is already gone
-            sock.close()
-            return False
-        with self._lock:
-            if self._stopping.is_set():
-                sock.close()
-                return False
-            self._connection_count += 1
-            number = self._connection_count
-            self._connections[number] = sock
-            thread = threading.Thread(
-                target=self._serve,
-                args=(sock, number),
-                name=f"ScriptedServer:{self._port}#{number}",
-                daemon=True,
-            )
-            # Finished threads are dropped here, not by themselves: a thread that removed
-            # itself would still be running for a moment, unseen by stop()'s join.
-            self._threads = {t for t in self._threads if t.is_alive()}
-            self._threads.add(thread)
-        try:
-            thread.start()
-        except RuntimeError as exc:  # out of threads: refuse this one, keep accepting
-            with self._lock:
-                self._connections.pop(number, None)
-                self._threads.discard(thread)
-            sock.close()
-            self._record_error(exc)
-            return False
-        return True
-
-    # -- serving ---------------------------------------------------------------------------
-
-    def _serve(self, sock: socket.socket, number: int) -> None:
-        outcome: _Outcome = "close"
-        try:
-            reader = RequestReader(sock, self._limits, number)
-            for _ in range(self._max_requests):
-                if self._stopping.is_set():
-                    break
-                try:
-                    request = reader.read()
-                except ProtocolError as exc:
-                    refusal = _error_reply(exc.status, exc.message, close=True)
-                    self._send(sock, None, refusal, None)
-                    outcome = "linger"
-                    break
-                except (OSError, EOFError):
-                    break
-                if request is None:
-                    break
-                with self._requests_changed:
-                    self._requests.append(request)
-                    self._requests_changed.notify_all()
-                reply, plan = self._answer(request)
-                outcome = self._send(sock, request, reply, plan)
-                if outcome != "keep":
-                    break
-        except OSError:
-            pass  # the client went away mid-reply: its problem to observe, not ours
-        except Exception as exc:  # a bug here must surface in the test, not vanish with a thread
-            self._record_error(exc)
-        finally:
-            # Closed before it leaves the registry, so stop() can still cut a lingering close
-            # short; a shutdown() racing with close() only meets an already-closed socket.
-            if outcome == "linger":
-                close_lingering(sock)
-            elif outcome != "gone":
-                close_gracefully(sock)
-            with self._lock:
-                self._connections.pop(number, None)
-            self._slots.release()
+    def _record_request(self, request: RecordedRequest) -> None:
+        with self._requests_changed:
+            self._requests.append(request)
+            self._requests_changed.notify_all()
 
     def _record_error(self, exc: BaseException) -> None:
         with self._lock:
@@ -412,124 +238,18 @@ class ScriptedServer:
                 entry = self._queue.popleft()
         where = f"{request.method} {request.target}"
         if entry is None:
-            return _error_reply(500, f"no reply queued for {where}"), None
+            return error_reply(500, f"no reply queued for {where}"), None
         if not isinstance(entry, Reply | Fault):
             try:
                 result: object = entry(request)
             except Exception as exc:
                 self._record_error(exc)
-                return _error_reply(500, f"handler for {where} raised {exc!r}"), None
+                return error_reply(500, f"handler for {where} raised {exc!r}"), None
             if not isinstance(result, Reply | Fault):
                 error = TypeError(f"handler for {where} returned {type(result).__name__}")
                 self._record_error(error)
-                return _error_reply(500, str(error)), None
+                return error_reply(500, str(error)), None
             entry = result
         if isinstance(entry, Reply):
             return entry, None
-        return entry.reply or _error_reply(500, "fault without reply"), entry
-
-    @staticmethod
-    def _head(reply: Reply, chunked: bool, closing: bool) -> bytes:
-        headers = [(k, v) for k, v in reply.headers if k.lower() not in _FRAMING]
-        names = {k.lower() for k, _ in headers}
-        if reply.content_type is not None and "content-type" not in names:
-            headers.append(("content-type", reply.content_type))
-        status = reply.status_code
-        if status >= 200 and status not in _NO_BODY:
-            if chunked:
-                headers.append(("transfer-encoding", "chunked"))
-            elif reply.chunks is None:
-                headers.append(("content-length", str(len(reply.body))))
-        if closing and "connection" not in names:
-            headers.append(("connection", "close"))
-        return encode_head(status, reply.reason or reason_phrase(status), headers)
-
-    def _send(
-        self, sock: socket.socket, request: RecordedRequest | None, reply: Reply, plan: Fault | None
-    ) -> _Outcome:
-        stopping = self._stopping
-        if plan is not None:
-            if plan.first_byte_delay and stopping.wait(plan.first_byte_delay):
-                return "close"
-            if plan.before_headers == "reset":
-                reset(sock)
-                return "gone"
-            if plan.before_headers == "close":
-                return "close"
-            if plan.raw is not None:
-                sock.sendall(plan.raw)
-                return "close"
-        http11 = request is None or request.http_version == "HTTP/1.1"
-        client_conn = request.headers.get("connection", "").lower() if request else ""
-        client_close = "close" in client_conn or (not http11 and "keep-alive" not in client_conn)
-        announced = any(
-            k.lower() == "connection" and "close" in v.lower() for k, v in reply.headers
-        )
-        streamed = reply.chunks is not None
-        # HTTP/1.0 has no chunked encoding: stream the raw pieces and close to end the body.
-        chunked = streamed and http11
-        closing = reply.close_connection or announced or client_close or (streamed and not http11)
-        head = self._head(reply, chunked, client_close or (streamed and not http11))
-        outcome: _Outcome = "close" if closing else "keep"
-        no_body = (request is not None and request.method == "HEAD") or (
-            reply.status_code < 200 or reply.status_code in _NO_BODY
-        )
-        if no_body:
-            pieces: tuple[bytes, ...] = ()
-        elif reply.chunks is not None:
-            pieces = reply.chunks
-        else:
-            pieces = (reply.body,) if reply.body else ()
-        encode: Callable[[bytes], bytes] = chunk if chunked else _identity
-        terminator = b"0\r\n\r\n" if chunked and not no_body else b""
-        delay = reply.chunk_delay
-
-        if plan is None:  # the hot path: no per-position checks
-            if not streamed:
-                sock.sendall(head + pieces[0] if pieces else head)
-                return outcome
-            sock.sendall(head)
-            for i, piece in enumerate(pieces):
-                if i and delay and stopping.wait(delay):
-                    return "close"
-                sock.sendall(encode(piece))
-            if terminator:
-                sock.sendall(terminator)
-            return outcome
-
-        inserts: dict[int, list[bytes]] = {}
-        for at, line in plan.inserts:
-            inserts.setdefault(min(at, len(pieces)), []).append(line)
-        stalls: dict[int, float] = {}
-        for at, seconds in plan.stalls:
-            stalls[min(at, len(pieces))] = stalls.get(min(at, len(pieces)), 0.0) + seconds
-        cut = None if plan.cut_after is None else min(plan.cut_after, len(pieces))
-
-        def step(position: int) -> _Outcome | None:
-            for line in inserts.get(position, ()):
-                sock.sendall(encode(line))
-            pause = stalls.get(position)
-            if pause and stopping.wait(pause):
-                return "close"
-            if cut == position:
-                if plan.cut_with == "reset":
-                    wait_until_sent(sock, stopping, 1.0)
-                    reset(sock)
-                    return "gone"
-                return "close"
-            return None
-
-        sock.sendall(head)
-        for i, piece in enumerate(pieces):
-            ended = step(i)
-            if ended is not None:
-                return ended
-            if i and delay and stopping.wait(delay):
-                return "close"
-            sock.sendall(encode(piece))
-        ended = step(len(pieces))
-        if ended is not None:
-            return ended
-        if terminator:
-            sock.sendall(terminator)
-        return outcome
+        return entry.reply or error_reply(500, "fault without reply"), entry
