@@ -315,11 +315,13 @@ class SyncClients:
         self.mp_off = mp.LLM(f"openai-chat:{MODEL}", thinking=False, **common)
         self.mp_think = mp.LLM(f"openai-chat:{THINK_MODEL}", **common)
         self.mp_think_off = mp.LLM(f"openai-chat:{THINK_MODEL}", thinking=False, **common)
+        # The same API over the stdlib http.client transport (the transport seam at work).
+        self.mp_std = mp.LLM(f"openai-chat:{MODEL}", transport=mp.StdlibTransport(), **common)
         self.hx = httpx2.Client(timeout=60.0)
         self.oa = openai.OpenAI(base_url=base_url, api_key=KEY)
 
     def close(self) -> None:
-        for llm in (self.mp, self.mp_off, self.mp_think, self.mp_think_off):
+        for llm in (self.mp, self.mp_off, self.mp_think, self.mp_think_off, self.mp_std):
             llm.close()
         self.hx.close()
         self.oa.close()
@@ -327,6 +329,9 @@ class SyncClients:
     # non-streamed: each returns the answer text
     def mp_complete(self) -> str:
         return str(self.mp.complete(PROMPT).text)
+
+    def mp_std_complete(self) -> str:
+        return str(self.mp_std.complete(PROMPT).text)
 
     def hx_complete(self) -> str:
         r = self.hx.post(self.url, json=self.body, headers=self.auth)
@@ -405,6 +410,7 @@ def bench_sequential(c: SyncClients, server: BenchServer, cfg: Config) -> dict[s
     clients: dict[str, Callable[[], str]] = {
         "raw httpx2 Client.post + json.loads": c.hx_complete,
         "modelport LLM.complete": c.mp_complete,
+        "modelport LLM.complete, StdlibTransport": c.mp_std_complete,
         "openai SDK chat.completions.create": c.oa_complete,
     }
     answers = {name: fn() for name, fn in clients.items()}
@@ -496,6 +502,7 @@ def bench_streams(c: SyncClients, cfg: Config) -> dict[str, Any]:
         "raw httpx2 iter_lines + json.loads": lambda: c.hx_json(c.sbody),
         "modelport stream()": lambda: c.mp_stream_with(c.mp),
         "modelport stream(), thinking=False": lambda: c.mp_stream_with(c.mp_off),
+        "modelport stream(), StdlibTransport": lambda: c.mp_stream_with(c.mp_std),
         "openai SDK stream=True": lambda: c.oa_stream(MODEL),
     }
     think: dict[str, Callable[[], object]] = {
@@ -949,6 +956,15 @@ def summary(results: dict[str, Any]) -> None:
                 verdict(m["wall_ratio"] <= goal),
             ]
         )
+        ms = seq["clients"]["modelport LLM.complete, StdlibTransport"]
+        rows.append(
+            [
+                "  same, StdlibTransport (CPU)",
+                f"<= {goal}x",
+                f"{ms['cpu_ratio']:.2f}x",
+                verdict(ms["cpu_ratio"] <= goal),
+            ]
+        )
     st = results.get("streams")
     if st:
         m = st["clients"]["modelport stream()"]
@@ -960,6 +976,15 @@ def summary(results: dict[str, Any]) -> None:
                 f">= {goal}x",
                 f"{m['ratio']:.2f}x (openai {o['ratio']:.2f}x)",
                 verdict(m["ratio"] >= goal),
+            ]
+        )
+        ms = st["clients"]["modelport stream(), StdlibTransport"]
+        rows.append(
+            [
+                "  same, StdlibTransport",
+                f">= {goal}x",
+                f"{ms['ratio']:.2f}x",
+                verdict(ms["ratio"] >= goal),
             ]
         )
         cost = st["thinking_cost"]["tagged stream"]

@@ -31,8 +31,22 @@ def chat(conformance: Path) -> Path:
     return conformance / "openai-chat"
 
 
+@pytest.fixture(params=["httpx2", "stdlib"], autouse=True)
+def transport(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every fault, through both transports behind the seam."""
+    global TRANSPORT
+    TRANSPORT = request.param
+    yield
+    TRANSPORT = "httpx2"
+
+
+TRANSPORT = "httpx2"
+
+
 def make(server: ScriptedServer, **kw: object) -> mp.LLM:
     kw.setdefault("max_retries", 2)
+    if TRANSPORT == "stdlib":
+        kw.setdefault("transport", mp.StdlibTransport())
     return mp.LLM("openai-chat:gpt-test", base_url=server.base_url, api_key=CANARY, **kw)  # type: ignore[arg-type]
 
 
@@ -268,3 +282,12 @@ def test_async_client_survives_two_event_loops(server: ScriptedServer, chat: Pat
     assert asyncio.run(llm.acomplete("a")).text.startswith("Why")
     assert asyncio.run(llm.acomplete("b")).text.startswith("Why")
     llm.close()
+
+
+def test_keep_alive_connections_are_reused(server: ScriptedServer, chat: Path) -> None:
+    for _ in range(3):
+        server.add(Reply.from_file(chat / "chat-nonstream-text.json"))
+    with make(server) as llm:
+        for _ in range(3):
+            llm.complete("hi", use_cache=False)
+    assert len({r.connection for r in server.requests}) == 1

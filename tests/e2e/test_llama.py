@@ -271,3 +271,14 @@ def test_verbose_metrics_are_real(llama_think: LlamaServer) -> None:
     assert 0 < verbose["time_to_first_token_s"] <= final.latency_s
     assert verbose["tokens_per_second"] == final.tokens_per_second > 0
     assert final.time_to_first_token_s == verbose["time_to_first_token_s"]
+
+
+def test_stdlib_transport_against_llama(llama_plain: LlamaServer) -> None:
+    """The http.client transport: streaming, then a call on the connection llama.cpp closed."""
+    with llm(llama_plain, use_cache=False, transport=mp.StdlibTransport()) as model:
+        events = list(model.stream("Say hello."))
+        whole = model.complete("Say hello.")
+        again = model.complete("Say hello.", max_tokens=3)
+    assert "".join(e.content for e in events if e.type == "answer") == ANSWER
+    assert whole.text == ANSWER and whole.attempts == 1
+    assert again.stop_reason == "length"

@@ -35,7 +35,9 @@ if TYPE_CHECKING:
     from ._request import Request, ResponseFormat, ToolSpec
     from ._response import Response, ToolResult, Usage
     from ._retry import RetryPolicy
+    from ._stdlib_transport import StdlibTransport
     from ._timeouts import Timeouts
+    from ._transport import HttpxTransport
 
 __version__ = "0.1.0"
 
@@ -57,11 +59,13 @@ __all__ = [
     "ProviderServerError",
     "RateLimitError",
     "RefusalError",
+    "HttpxTransport",
     "Request",
     "Response",
     "ResponseFormat",
     "RetryPolicy",
     "SchemaConversionError",
+    "StdlibTransport",
     "StreamEvent",
     "StructuredOutputError",
     "TextPart",
@@ -90,6 +94,8 @@ _LAZY = {
     "Usage": "._response",
     "Timeouts": "._timeouts",
     "RetryPolicy": "._retry",
+    "StdlibTransport": "._stdlib_transport",
+    "HttpxTransport": "._transport",
 }
 
 
