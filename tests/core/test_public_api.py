@@ -67,3 +67,21 @@ def test_submodules_are_reachable_lazily() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_bad_options_are_configuration_errors() -> None:
+    import pytest
+
+    llm = mp.LLM("openai-chat:m", base_url="http://127.0.0.1:9/v1")
+    for kw in (
+        {"cache": "sometimes"},
+        {"temperature": 0, "bogus": 1},
+        {"max_tool_calls": -1, "tools": [lambda: None]},
+        {"structured_retries": 9, "response_format": dict},
+    ):
+        with pytest.raises((mp.ConfigurationError, mp.SchemaConversionError)):
+            llm.complete("hi", **kw)
+    with pytest.raises(mp.ConfigurationError, match="provider:model"):
+        mp.LLM("no-colon")
+    with pytest.raises(mp.ConfigurationError):
+        mp.LLM("openai-chat:m", base_url="http://127.0.0.1:9/v1", timeout=-1)

@@ -203,9 +203,12 @@ class LLM:
         request = Request(
             model=self.model, messages=messages, stream=stream, **{**params, **fields}
         )
+        cache = call_kw.get("cache", self._base_opts.cache)
+        if cache not in ("auto", "always", "never"):
+            raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")
         opts = CallOptions(
             use_cache=call_kw.get("use_cache", self._base_opts.use_cache),
-            cache=call_kw.get("cache", self._base_opts.cache),
+            cache=cache,
             clear_cache=call_kw.get("clear_cache", False),
             cache_ttl_s=call_kw.get("cache_ttl_s"),
             hide_thinking=call_kw.get("hide_thinking", self._base_opts.hide_thinking),
