@@ -282,3 +282,23 @@ def test_stdlib_transport_against_llama(llama_plain: LlamaServer) -> None:
     assert "".join(e.content for e in events if e.type == "answer") == ANSWER
     assert whole.text == ANSWER and whole.attempts == 1
     assert again.stop_reason == "length"
+
+
+def test_fn_decorators_end_to_end(llama_think: LlamaServer) -> None:
+    from modelport.fn import llm_chat, llm_function
+
+    model = llm(llama_think, use_cache=False)
+
+    @llm_function(model)
+    def greet(name: str) -> str:
+        """Say hello to {name}."""
+
+    @llm_chat(model)
+    def chat(history: list[object], message: str) -> None:
+        """You are a tiny test model."""
+
+    with model:
+        assert greet("Ann") == ANSWER
+        pairs = list(chat([], "hi"))
+    assert "".join(c for c, _ in pairs) == ANSWER
+    assert pairs[-1][1][-1] == {"role": "assistant", "content": ANSWER}

@@ -99,7 +99,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = frozenset({"plugins", "provider", "testing", "thinking", "tools"})
+_SUBMODULES = frozenset({"fn", "plugins", "provider", "testing", "thinking", "tools"})
 
 
 def __getattr__(name: str) -> Any:
