@@ -12,7 +12,13 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "typecheck", "tests"]
 
 PYTHON = "3.11"
-PACKAGES = ["./core", "./plugins/openai-chat", "./plugins/lmstudio", "./plugins/dynamodb-cache"]
+PACKAGES = [
+    "./core",
+    "./plugins/openai-chat",
+    "./plugins/openai-responses",
+    "./plugins/lmstudio",
+    "./plugins/dynamodb-cache",
+]
 TEST_DEPS = [
     "pytest==9.2.0",
     "hypothesis==6.170.15",
@@ -48,6 +54,7 @@ def typecheck(session: nox.Session) -> None:
         "mypy",
         "core/src/modelport",
         "plugins/openai-chat/src/modelport_openai_chat",
+        "plugins/openai-responses/src/modelport_openai_responses",
         "plugins/lmstudio/src/modelport_lmstudio",
         "plugins/dynamodb-cache/src/modelport_dynamodb_cache",
     )

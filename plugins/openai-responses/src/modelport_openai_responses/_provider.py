@@ -1,0 +1,100 @@
+"""``OpenAIResponsesProvider``: the sans-IO translator the core drives (see ``modelport.provider``).
+
+It only wires the small modules together: ``_encode`` builds bodies, ``_decode`` reads
+non-streamed bodies, ``_stream`` reads streams, ``_errors`` classifies failures. No I/O, no
+retries and no credentials live here; ``BaseProvider.authenticate`` adds the Bearer header
+after shaping hooks and cache-key computation, so keys never reach a hook or a cache key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import ClassVar
+
+from modelport._errors import ModelRequestError
+from modelport._request import Request
+from modelport._response import Response
+from modelport.provider import BaseProvider, WireRequest
+
+from . import __version__
+from ._decode import decode_response
+from ._encode import encode_request
+from ._errors import PROVIDER, error_from_body, excerpt, protocol_error
+from ._stream import ResponsesStreamDecoder
+
+__all__ = ["OpenAIResponsesProvider"]
+
+
+class OpenAIResponsesProvider(BaseProvider):
+    """The OpenAI Responses API (``POST {base}/responses``), and servers that speak it.
+
+    ``settings.options`` understood here:
+
+    - ``instructions`` (default true): leading system messages go to ``instructions``;
+      false sends them as ``system`` message items;
+    - ``reasoning_summary``: ``"auto"``, ``"concise"`` or ``"detailed"`` (``reasoning.summary``),
+      without which OpenAI returns no reasoning text at all;
+    - ``include_encrypted_reasoning``: ask for ``reasoning.encrypted_content``, needed to carry
+      reasoning across turns with ``store: false``;
+    - ``store``: sent as ``store`` when given.
+    """
+
+    name: ClassVar[str] = PROVIDER
+    version: ClassVar[str] = __version__
+    default_base_url: ClassVar[str | None] = "https://api.openai.com/v1"
+    api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
+    requires_api_key: ClassVar[bool] = True
+
+    def build_request(self, request: Request) -> WireRequest:
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if request.stream else "application/json",
+        }
+        if request.extra_headers:
+            # HTTP names are case-insensitive: the caller's "accept" replaces our "Accept"
+            # instead of travelling next to it.
+            given = {k.lower() for k in request.extra_headers}
+            headers = {k: v for k, v in headers.items() if k.lower() not in given}
+            headers.update(request.extra_headers)
+        return WireRequest(
+            method="POST",
+            url=f"{self.base_url}/responses",
+            headers=headers,
+            body=encode_request(request, self.settings),
+        )
+
+    def parse_response(self, body: bytes, request: Request) -> Response:
+        return decode_response(body, request, model=self.settings.model)
+
+    def stream_decoder(self, request: Request) -> ResponsesStreamDecoder:
+        return ResponsesStreamDecoder(model=self.settings.model)
+
+    def parse_error(
+        self, status: int, headers: Mapping[str, str], body: bytes
+    ) -> ModelRequestError:
+        return error_from_body(status, headers, body, model=self.settings.model)
+
+    def models_request(self) -> WireRequest | None:
+        return WireRequest(
+            method="GET", url=f"{self.base_url}/models", headers={"Accept": "application/json"}
+        )
+
+    def parse_models(self, body: bytes) -> list[str]:
+        """``{"data": [{"id": ...}]}``, the same list endpoint as the rest of the OpenAI API."""
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise protocol_error(
+                f"model list is not JSON: {excerpt(body)}", model=self.settings.model
+            ) from None
+        items = data.get("data") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise protocol_error(
+                f"model list has no data array: {excerpt(body)}", model=self.settings.model
+            )
+        return [
+            item["id"]
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]
+        ]
