@@ -244,12 +244,14 @@ class Call:
         response.cache_key = self.key
         # Tokens per second over generation time: from the first token when streamed (time to
         # first token is queueing and prompt processing, not generation), else the whole call.
+        # A figure the provider measured itself (LM Studio's stats) is more exact: keep it.
         gen_start = self.started
         if first_token_at is not None:
-            response.time_to_first_token_s = first_token_at - self.started
+            if response.time_to_first_token_s is None:
+                response.time_to_first_token_s = first_token_at - self.started
             gen_start = first_token_at
         gen = now - gen_start
-        if response.usage.output_tokens and gen > 0:
+        if response.tokens_per_second is None and response.usage.output_tokens and gen > 0:
             response.tokens_per_second = response.usage.output_tokens / gen
         if not response.messages:
             response.messages = [response.assistant_message()]

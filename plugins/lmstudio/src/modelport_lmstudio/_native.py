@@ -12,7 +12,8 @@ They land in ``Response.provider_metadata`` under the same names. ``stats.stop_r
 LM Studio's own vocabulary (the SDK's ``LLMPredictionStopReason``); it is used only when the
 body has no ``finish_reason``. ``stats.time_to_first_token`` (seconds, measured by the server)
 becomes ``Response.time_to_first_token_s`` of a non-streamed response, where the client cannot
-measure it; ``tokens_per_second`` stays the core's own measure, the server's is in the stats.
+measure it; ``stats.tokens_per_second`` becomes ``Response.tokens_per_second`` (the core keeps a
+figure the provider set instead of measuring its own).
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ def apply_native(response: Response) -> Response:
         and ttft >= 0
     ):
         response.time_to_first_token_s = float(ttft)
+    tps = stats.get("tokens_per_second")
+    if isinstance(tps, int | float) and not isinstance(tps, bool) and tps > 0:
+        response.tokens_per_second = float(tps)  # the server's own measure; the core keeps it
     return response
 
 
