@@ -17,6 +17,7 @@ PACKAGES = [
     "./plugins/openai-chat",
     "./plugins/openai-responses",
     "./plugins/lmstudio",
+    "./plugins/bedrock-claude",
     "./plugins/dynamodb-cache",
 ]
 TEST_DEPS = [
@@ -56,6 +57,7 @@ def typecheck(session: nox.Session) -> None:
         "plugins/openai-chat/src/modelport_openai_chat",
         "plugins/openai-responses/src/modelport_openai_responses",
         "plugins/lmstudio/src/modelport_lmstudio",
+        "plugins/bedrock-claude/src/modelport_bedrock_claude",
         "plugins/dynamodb-cache/src/modelport_dynamodb_cache",
     )
 

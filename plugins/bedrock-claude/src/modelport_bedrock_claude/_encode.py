@@ -1,0 +1,255 @@
+"""Request bodies: a modelport ``Request`` as an Anthropic Messages body for Bedrock InvokeModel.
+
+What goes where (see ``docs/providers/bedrock-claude.md``):
+
+- system and developer messages are joined into ``system``;
+- user and assistant turns become ``messages``; consecutive turns of one role are merged
+  (Claude wants user/assistant alternation), tool results become ``tool_result`` blocks in a
+  user turn, assistant tool calls ``tool_use`` blocks whose ``input`` is the parsed arguments;
+- thinking blocks of earlier assistant turns are sent back first and unchanged (with their
+  signatures), from ``provider_metadata[THINKING_BLOCKS_KEY]``: Claude rejects a tool loop
+  whose assistant turn lost its signed thinking block;
+- ``reasoning_effort`` turns on extended thinking, shaped as Claude demands (``shape_thinking``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from modelport._errors import ConfigurationError
+from modelport._messages import ImagePart, Message, TextPart, ToolCall
+from modelport._request import Request
+from modelport.provider import ProviderSettings
+
+__all__ = [
+    "ANTHROPIC_VERSION",
+    "DEFAULT_MAX_TOKENS",
+    "EFFORT_BUDGETS",
+    "THINKING_BLOCKS_KEY",
+    "encode_messages",
+    "encode_request",
+    "thinking_budget",
+]
+
+ANTHROPIC_VERSION = "bedrock-2023-05-31"
+DEFAULT_MAX_TOKENS = 4096
+THINKING_BLOCKS_KEY = "thinking_blocks"
+MIN_THINKING_BUDGET = 1024
+EFFORT_BUDGETS: dict[str, int] = {
+    "minimal": 1024,
+    "low": 1024,
+    "medium": 4096,
+    "high": 16384,
+}
+_OFF = frozenset({"none", "off", "disabled", "0", ""})
+_THINKING_TYPES = frozenset({"thinking", "redacted_thinking"})
+
+
+def thinking_budget(effort: str | None) -> int | None:
+    """The ``budget_tokens`` for a ``reasoning_effort``, or None for "no thinking"."""
+    if effort is None:
+        return None
+    value = effort.strip().lower()
+    if value in _OFF:
+        return None
+    if value in EFFORT_BUDGETS:
+        return EFFORT_BUDGETS[value]
+    if value.isdigit():
+        return int(value)
+    raise ConfigurationError(
+        f"reasoning_effort must be one of {sorted(EFFORT_BUDGETS)}, 'none' or a token budget "
+        f"such as '8000' for bedrock-claude, not {effort!r}"
+    )
+
+
+def encode_request(request: Request, settings: ProviderSettings) -> dict[str, Any]:
+    if request.response_format is not None:
+        raise ConfigurationError(
+            "bedrock-claude returns structured output through a forced tool call; use the "
+            "'tool' structured-output strategy (the default for this provider)"
+        )
+    options = settings.options
+    system, messages = encode_messages(request.messages)
+    default_max = int(options.get("default_max_tokens", DEFAULT_MAX_TOKENS))
+    body: dict[str, Any] = {
+        "anthropic_version": str(options.get("anthropic_version", ANTHROPIC_VERSION)),
+        "max_tokens": request.max_tokens if request.max_tokens is not None else default_max,
+        "messages": messages,
+    }
+    if system:
+        body["system"] = system
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.top_p is not None:
+        body["top_p"] = request.top_p
+    if request.stop:
+        body["stop_sequences"] = list(request.stop)
+    if request.tools:
+        body["tools"] = [_tool(t.name, t.description, t.parameters) for t in request.tools]
+        choice = _tool_choice(request.tool_choice, request.parallel_tool_calls)
+        if choice is not None:
+            body["tool_choice"] = choice
+    budget = thinking_budget(request.reasoning_effort)
+    if budget is not None:
+        shape_thinking(body, budget, request.max_tokens, default_max)
+    if request.extra_body:
+        body.update(request.extra_body)
+    return body
+
+
+def shape_thinking(
+    body: dict[str, Any], budget: int, asked_max: int | None, default_max: int
+) -> None:
+    """Turn on extended thinking the way Claude accepts it, or leave it off.
+
+    - a forced tool choice (``any`` / ``tool``, e.g. structured output) cannot be combined with
+      thinking: the forced tool wins and thinking stays off;
+    - ``temperature`` and ``top_p`` are removed (thinking requires the default temperature 1);
+    - ``max_tokens`` must exceed ``budget_tokens``: when it does not, it becomes the budget plus
+      the requested ``max_tokens`` (or the default), so the answer keeps its own room.
+    """
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") in ("any", "tool"):
+        return
+    body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    body.pop("temperature", None)
+    body.pop("top_p", None)
+    if body["max_tokens"] <= budget:
+        body["max_tokens"] = budget + (asked_max if asked_max is not None else default_max)
+
+
+def _tool(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    tool: dict[str, Any] = {"name": name}
+    if description:
+        tool["description"] = description
+    tool["input_schema"] = parameters or {"type": "object", "properties": {}}
+    return tool
+
+
+def _tool_choice(choice: str | None, parallel: bool | None) -> dict[str, Any] | None:
+    out: dict[str, Any]
+    if choice is None:
+        if parallel is not False:
+            return None
+        out = {"type": "auto"}
+    elif choice == "auto":
+        out = {"type": "auto"}
+    elif choice == "required":
+        out = {"type": "any"}
+    elif choice == "none":
+        return {"type": "none"}
+    else:
+        out = {"type": "tool", "name": choice}
+    if parallel is False:
+        out["disable_parallel_tool_use"] = True
+    return out
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+def encode_messages(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
+    """``(system, messages)``: system text joined by blank lines, turns merged per role."""
+    system: list[str] = []
+    turns: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def push(role: str, blocks: list[dict[str, Any]]) -> None:
+        if not blocks:
+            return
+        if turns and turns[-1][0] == role:
+            turns[-1][1].extend(blocks)
+        else:
+            turns.append((role, blocks))
+
+    for m in messages:
+        if m.role in ("system", "developer"):
+            if m.text:
+                system.append(m.text)
+        elif m.role == "user":
+            push("user", _content_blocks(m))
+        elif m.role == "assistant":
+            push("assistant", _assistant_blocks(m))
+        elif m.role == "tool":
+            push("user", [_tool_result(m)])
+    out: list[dict[str, Any]] = []
+    for role, blocks in turns:
+        if len(blocks) == 1 and blocks[0]["type"] == "text":
+            out.append({"role": role, "content": blocks[0]["text"]})
+        else:
+            out.append({"role": role, "content": blocks})
+    return "\n\n".join(system), out
+
+
+def _content_blocks(m: Message) -> list[dict[str, Any]]:
+    content = m.content
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}] if content else []
+    blocks: list[dict[str, Any]] = []
+    for part in content:
+        if isinstance(part, TextPart):
+            if part.text:
+                blocks.append({"type": "text", "text": part.text})
+        elif isinstance(part, ImagePart):
+            blocks.append(_image(part))
+    return blocks
+
+
+def _image(part: ImagePart) -> dict[str, Any]:
+    if part.data is not None:
+        media, data = part.media_type or "image/png", part.data
+    elif part.url is not None and part.url.startswith("data:"):
+        header, _, data = part.url[5:].partition(",")
+        media = header.split(";")[0] or "image/png"
+        if ";base64" not in header:
+            raise ConfigurationError("bedrock-claude needs base64 data: URLs for images")
+    else:
+        raise ConfigurationError(
+            "Bedrock's InvokeModel takes images as base64 data only; pass the image as a "
+            "path, PIL image or base64 data instead of an http(s) URL"
+        )
+    return {"type": "image", "source": {"type": "base64", "media_type": media, "data": data}}
+
+
+def _assistant_blocks(m: Message) -> list[dict[str, Any]]:
+    blocks = _thinking_blocks(m)
+    blocks.extend(_content_blocks(m))
+    blocks.extend(_tool_use(c) for c in m.tool_calls)
+    return blocks
+
+
+def _thinking_blocks(m: Message) -> list[dict[str, Any]]:
+    """Thinking blocks exactly as Claude sent them, else rebuilt from one signature."""
+    kept = m.provider_metadata.get(THINKING_BLOCKS_KEY)
+    if isinstance(kept, list):
+        return [dict(b) for b in kept if isinstance(b, dict) and b.get("type") in _THINKING_TYPES]
+    signatures = m.provider_metadata.get("reasoning_signatures")
+    if m.reasoning and isinstance(signatures, list) and len(signatures) == 1:
+        return [{"type": "thinking", "thinking": m.reasoning, "signature": signatures[0]}]
+    return []
+
+
+def _tool_use(call: ToolCall) -> dict[str, Any]:
+    try:
+        arguments = call.parsed_arguments()
+    except ValueError:
+        arguments = {}  # Claude only takes an object; invalid JSON was reported to it already
+    return {"type": "tool_use", "id": call.id, "name": call.name, "input": arguments}
+
+
+def _tool_result(m: Message) -> dict[str, Any]:
+    if not m.tool_call_id:
+        raise ConfigurationError("a tool message needs tool_call_id for bedrock-claude")
+    content: Any
+    if isinstance(m.content, list):
+        content = _content_blocks(m)
+    else:
+        content = m.content if m.content is not None else ""
+        if not isinstance(content, str):
+            content = json.dumps(content)
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": m.tool_call_id}
+    if content:
+        block["content"] = content
+    return block

@@ -1,0 +1,209 @@
+"""Bedrock failures as modelport's typed errors.
+
+Bedrock names its errors: an HTTP error carries ``x-amzn-ErrorType: ValidationException:<url>``
+and a ``{"message": ...}`` body (sometimes with ``__type``); a failure inside a stream is an
+event-stream frame with ``:message-type: exception`` and ``:exception-type: throttlingException``
+(lower camel case). Both go through ``classify``, so a throttle is a ``RateLimitError`` whether it
+came as HTTP 429 or mid-stream.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from modelport._errors import (
+    AuthenticationError,
+    BadRequestError,
+    ContextWindowExceededError,
+    ModelNotFoundError,
+    ModelRequestError,
+    ProviderProtocolError,
+    ProviderServerError,
+    RateLimitError,
+)
+from modelport.provider import error_for_status, parse_retry_after
+
+__all__ = ["PROVIDER", "classify", "error_from_http", "excerpt", "protocol_error"]
+
+PROVIDER = "bedrock-claude"
+
+_AUTH = frozenset(
+    {
+        "accessdeniedexception",
+        "unrecognizedclientexception",
+        "invalidsignatureexception",
+        "incompletesignatureexception",
+        "expiredtokenexception",
+        "missingauthenticationtokenexception",
+        "invalidclienttokenidexception",
+        "signaturedoesnotmatchexception",
+    }
+)
+_THROTTLE = frozenset({"throttlingexception", "toomanyrequestsexception"})
+_QUOTA = frozenset({"servicequotaexceededexception"})
+_NOT_FOUND = frozenset({"resourcenotfoundexception"})
+_SERVER_STATUS = {
+    "internalserverexception": 500,
+    "internalfailure": 500,
+    "serviceunavailableexception": 503,
+    "serviceunavailable": 503,
+    "modeltimeoutexception": 408,
+    "modelerrorexception": 424,
+    "modelstreamerrorexception": 424,
+    "modelnotreadyexception": 429,
+}
+_CONTEXT_PHRASES = (
+    "input is too long",
+    "prompt is too long",
+    "exceed context limit",
+    "context window",
+    "maximum context length",
+    "too many input tokens",
+)
+# Anthropic error event types (``{"type": "error", "error": {"type": ...}}``) inside a chunk.
+_ANTHROPIC_TYPES = {
+    "overloaded_error": ("serviceunavailableexception", 529),
+    "api_error": ("internalserverexception", 500),
+    "rate_limit_error": ("throttlingexception", 429),
+    "invalid_request_error": ("validationexception", 400),
+    "authentication_error": ("accessdeniedexception", 401),
+    "permission_error": ("accessdeniedexception", 403),
+    "not_found_error": ("resourcenotfoundexception", 404),
+}
+
+
+def excerpt(body: bytes, limit: int = 300) -> str:
+    text = body[:limit].decode("utf-8", "replace")
+    return text + ("..." if len(body) > limit else "")
+
+
+def protocol_error(message: str, *, model: str | None = None) -> ProviderProtocolError:
+    return ProviderProtocolError(message, provider=PROVIDER, model=model)
+
+
+def _short_type(value: str | None) -> str | None:
+    """``ValidationException:http://internal...`` / ``com.amazon...#ValidationException``."""
+    if not value:
+        return None
+    value = value.split(":", 1)[0].strip()
+    value = value.rsplit("#", 1)[-1].strip()
+    return value or None
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    for key, val in headers.items():
+        if key.lower() == lowered:
+            return val
+    return None
+
+
+def classify(
+    status: int | None,
+    error_type: str | None,
+    message: str,
+    *,
+    model: str | None,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+    secrets: Iterable[str] = (),
+) -> ModelRequestError:
+    """The typed error for a Bedrock error name (any case) and message."""
+    code = _short_type(error_type)
+    key = (code or "").lower()
+    lowered = message.lower()
+    kw: dict[str, Any] = {
+        "provider": PROVIDER,
+        "model": model,
+        "request_id": request_id,
+        "provider_message": message,
+        "code": code,
+        "retry_after": retry_after,
+    }
+    err: ModelRequestError
+    if key in _THROTTLE:
+        err = RateLimitError(f"rate limited: {message}", status=status or 429, **kw)
+    elif key in _QUOTA:
+        err = RateLimitError(f"service quota exceeded: {message}", status=status or 400, **kw)
+        err.retryable = False  # type: ignore[attr-defined]
+    elif key in _AUTH:
+        err = AuthenticationError(f"authentication failed: {message}", status=status or 403, **kw)
+    elif key in _NOT_FOUND:
+        err = ModelNotFoundError(f"model not found: {message}", status=status or 404, **kw)
+    elif key in _SERVER_STATUS:
+        err = ProviderServerError(
+            f"provider error: {message}", status=status or _SERVER_STATUS[key], **kw
+        )
+    elif any(p in lowered for p in _CONTEXT_PHRASES) and (status is None or status < 500):
+        err = ContextWindowExceededError(
+            f"context window exceeded: {message}", status=status or 400, **kw
+        )
+    elif key == "validationexception":
+        if "model identifier is invalid" in lowered:
+            err = ModelNotFoundError(f"model not found: {message}", status=status or 400, **kw)
+        else:
+            err = BadRequestError(f"request rejected: {message}", status=status or 400, **kw)
+    elif status is not None:
+        err = error_for_status(status, message, provider=PROVIDER, model=model, code=code)
+        err.request_id = request_id
+        if retry_after is not None:
+            err.retry_after = retry_after
+    else:
+        err = ProviderServerError(f"provider error: {message}", **kw)
+    secrets = [s for s in secrets if s]
+    return err.scrubbed(secrets) if secrets else err  # type: ignore[return-value]
+
+
+def error_from_http(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    model: str | None,
+    secrets: Iterable[str] = (),
+) -> ModelRequestError:
+    """An HTTP error response: ``x-amzn-ErrorType`` + ``{"message": ...}`` (+ ``__type``)."""
+    error_type = _header(headers, "x-amzn-ErrorType")
+    message: str | None = None
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if isinstance(data, dict):
+        raw = data.get("message", data.get("Message"))
+        if isinstance(raw, str):
+            message = raw
+        if error_type is None:
+            for key in ("__type", "code", "type"):
+                if isinstance(data.get(key), str):
+                    error_type = data[key]
+                    break
+    if message is None:
+        message = excerpt(body).strip() or f"HTTP {status}"
+    request_id = _header(headers, "x-amzn-RequestId") or _header(headers, "x-amz-request-id")
+    return classify(
+        status,
+        error_type,
+        message,
+        model=model,
+        request_id=request_id,
+        retry_after=parse_retry_after({k.lower(): v for k, v in headers.items()}),
+        secrets=secrets,
+    )
+
+
+def anthropic_error(data: dict[str, Any], *, model: str | None) -> ModelRequestError:
+    """An Anthropic ``{"type": "error", "error": {...}}`` event carried in a chunk."""
+    error = data.get("error")
+    error = error if isinstance(error, dict) else {}
+    etype = str(error.get("type") or "api_error")
+    message = str(error.get("message") or etype)
+    name, status = _ANTHROPIC_TYPES.get(etype, ("internalserverexception", 500))
+    err = classify(status, name, message, model=model)
+    err.code = etype
+    return err
