@@ -205,3 +205,33 @@ def test_same_request_built_two_ways_has_one_key(server: ScriptedServer, chat: P
     assert second.cache_source == "l1" and second.cache_key == first.cache_key
     assert other.cache_source == "miss" and other.cache_key not in (None, first.cache_key)
     assert len(server.requests) == 2
+
+
+def test_provider_resolved_secrets_are_scrubbed_from_core_errors(
+    server: ScriptedServer, chat: Path
+) -> None:
+    from modelport_openai_chat import OpenAIChatProvider
+
+    secret = "aws-secret-canary-0123456789abcdef"
+
+    class Leaky(OpenAIChatProvider):
+        name = "leaky"
+
+        def secrets(self) -> list[str]:
+            return [secret]
+
+        def parse_response(self, body: bytes, request: Any) -> Any:
+            raise ValueError(f"could not sign with {secret}")
+
+    class LeakyPlugin:
+        @mp.hookimpl
+        def register_providers(self, register: Any) -> None:
+            register(Leaky)
+
+    host = PluginHost()
+    host.register(LeakyPlugin(), name="leaky")
+    server.add(Reply.from_file(chat / "chat-nonstream-text.json"))
+    with mp.LLM("leaky:m", base_url=server.base_url, api_key="k", plugins=host) as llm:
+        with pytest.raises(mp.ProviderProtocolError) as info:
+            llm.complete("hi", use_cache=False)
+    assert secret not in str(info.value) and "[REDACTED]" in str(info.value)

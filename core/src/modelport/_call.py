@@ -138,7 +138,11 @@ class Call:
             err.provider = self.engine.provider.name
         if err.model is None:
             err.model = self.request.model
-        return err.scrubbed(self.engine.secrets)
+        # Credentials a provider resolved itself (AWS keys from the standard chain) are
+        # scrubbed too, from every error on every path, not only those the provider built.
+        extra = getattr(self.engine.provider, "secrets", None)
+        secrets = [*self.engine.secrets, *(extra() if callable(extra) else ())]
+        return err.scrubbed(secrets)
 
     def http_error(self, status: int, headers: Any, body: bytes) -> LLMError:
         err = self.engine.provider.parse_error(status, headers, body)

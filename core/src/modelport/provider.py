@@ -129,6 +129,13 @@ class BaseProvider:
         url = self.settings.base_url or self.default_base_url or ""
         return url.rstrip("/")
 
+    def secrets(self) -> list[str]:
+        """Credential strings the core must scrub from every error (beyond ``api_key``).
+
+        Override when the provider resolves credentials itself (e.g. from a cloud SDK chain).
+        """
+        return []
+
     def api_key_required(self) -> bool:
         """Hosted defaults need a key; a custom base URL (a local server) may take none."""
         return self.requires_api_key and self.settings.base_url is None

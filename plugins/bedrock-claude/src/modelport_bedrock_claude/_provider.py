@@ -132,8 +132,8 @@ class BedrockClaudeProvider(BaseProvider):
         # Refreshable credentials (SSO, assumed roles) renew themselves here.
         return creds.get_frozen_credentials()
 
-    def _secrets(self) -> list[str]:
-        """The secret parts of resolved credentials, to scrub from any error text."""
+    def secrets(self) -> list[str]:
+        """The secret parts of resolved credentials: the core scrubs them from every error."""
         creds = self._credentials
         if creds is None:
             return []
@@ -170,11 +170,11 @@ class BedrockClaudeProvider(BaseProvider):
         return decode_response(body, request, model=self.settings.model)
 
     def stream_decoder(self, request: Request) -> BedrockStreamDecoder:
-        return BedrockStreamDecoder(model=self.settings.model, secrets=self._secrets)
+        return BedrockStreamDecoder(model=self.settings.model, secrets=self.secrets)
 
     def parse_error(
         self, status: int, headers: Mapping[str, str], body: bytes
     ) -> ModelRequestError:
         return error_from_http(
-            status, headers, body, model=self.settings.model, secrets=self._secrets()
+            status, headers, body, model=self.settings.model, secrets=self.secrets()
         )
