@@ -84,3 +84,26 @@ def test_redact_masks_whole_and_abbreviated_keys() -> None:
     text = f"Incorrect API key provided: {key}; also sk-canar***{key[-8:]}"
     out = redact(text, [key])
     assert key not in out and key[-8:] not in out and "[REDACTED]" in out
+
+
+def test_retry_hint_from_the_message_when_no_header() -> None:
+    from modelport.provider import retry_hint
+
+    err = error_for_status(429, "Rate limit reached ... Please try again in 9.816s. Visit ...")
+    assert isinstance(err, RateLimitError) and err.retry_after == pytest.approx(9.816)
+    assert retry_hint("try again in 644ms") == pytest.approx(0.644)
+    assert retry_hint("try again in 1m30s") == 90.0
+    header = error_for_status(429, "try again in 9s", headers={"retry-after": "2"})
+    assert header.retry_after == 2.0  # the header wins
+
+
+def test_errors_without_a_status_are_classified_by_kind() -> None:
+    from modelport import AuthenticationError
+    from modelport.provider import error_for_kind
+
+    assert isinstance(error_for_kind("slow", code="rate_limit_exceeded"), RateLimitError)
+    assert isinstance(error_for_kind("busy", kind="overloaded_error"), ProviderServerError)
+    assert isinstance(error_for_kind("who?", kind="authentication_error"), AuthenticationError)
+    assert isinstance(error_for_kind("bad", numeric=400), BadRequestError)
+    unknown = error_for_kind("something odd", kind="mystery")
+    assert type(unknown) is ModelRequestError and unknown.status is None

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from ._error_kinds import ERROR_KINDS, error_for_kind, retry_hint
 from ._errors import (
     AuthenticationError,
     BadRequestError,
@@ -44,6 +45,7 @@ from ._wire import (
 )
 
 __all__ = [
+    "ERROR_KINDS",
     "BaseProvider",
     "FinishDelta",
     "MetaDelta",
@@ -59,8 +61,10 @@ __all__ = [
     "UsageDelta",
     "WireDelta",
     "WireRequest",
+    "error_for_kind",
     "error_for_status",
     "parse_retry_after",
+    "retry_hint",
 ]
 
 
@@ -228,6 +232,8 @@ def error_for_status(
     if status in (401, 403):
         return AuthenticationError(f"authentication failed: {message}", **kw)
     if status == 429:
+        if kw["retry_after"] is None:
+            kw["retry_after"] = retry_hint(message)  # OpenAI's "try again in 9.8s"
         err = RateLimitError(f"rate limited: {message}", **kw)
         if "request too large" in lowered:
             # OpenAI's tokens-per-minute 429 for a single oversized request: waiting won't help.

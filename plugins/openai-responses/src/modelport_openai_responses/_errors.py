@@ -14,18 +14,14 @@ Without an HTTP status (the last three), the error's ``code`` / ``type`` decides
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from modelport._errors import (
-    ContextWindowExceededError,
-    ModelNotFoundError,
     ModelRequestError,
     ProviderProtocolError,
-    RateLimitError,
 )
-from modelport.provider import error_for_status
+from modelport.provider import ERROR_KINDS, error_for_kind, error_for_status
 
 __all__ = [
     "PROVIDER",
@@ -39,27 +35,9 @@ PROVIDER = "openai-responses"
 
 _EXCERPT = 200
 
-# Codes and types OpenAI uses in response.error and error events, and llama.cpp's types.
-_STATUS_BY_KIND: dict[str, int] = {
-    "server_error": 500,
-    "internal_error": 500,
-    "api_error": 500,
-    "service_unavailable": 503,
-    "overloaded_error": 529,
-    "rate_limit_exceeded": 429,
-    "rate_limit_error": 429,
-    "insufficient_quota": 429,
-    "tokens": 429,
-    "requests": 429,
-    "invalid_api_key": 401,
-    "authentication_error": 401,
-    "permission_error": 403,
-    "model_not_found": 404,
-    "not_found_error": 404,
-    "context_length_exceeded": 400,
-    "exceed_context_size_error": 400,
-    "invalid_request_error": 400,
-    "invalid_prompt": 400,
+# Codes only the Responses API sends (image input problems), added to the core table.
+_KINDS: dict[str, int] = {
+    **ERROR_KINDS,
     "invalid_image": 400,
     "invalid_image_format": 400,
     "invalid_base64_image": 400,
@@ -75,10 +53,6 @@ _STATUS_BY_KIND: dict[str, int] = {
     "failed_to_download_image": 400,
     "image_file_not_found": 400,
 }
-
-_TRY_AGAIN = re.compile(r"try again in\s+((?:\d+(?:\.\d+)?\s*(?:ms|h|m|s)\s*)+)", re.IGNORECASE)
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def excerpt(data: bytes | str, limit: int = _EXCERPT) -> str:
@@ -118,9 +92,16 @@ def error_from_payload(
             status, message, provider=PROVIDER, model=model, code=code, headers=headers
         )
     else:
-        error = _classify_without_status(message, code, kind, numeric, headers, model)
-    if isinstance(error, RateLimitError) and error.retry_after is None:
-        error.retry_after = retry_hint(message)
+        error = error_for_kind(
+            message,
+            code=code,
+            kind=kind,
+            numeric=numeric,
+            provider=PROVIDER,
+            model=model,
+            headers=headers,
+            kinds=_KINDS,
+        )
     return error
 
 
@@ -149,60 +130,6 @@ def error_from_body(
             headers=headers,
         )
     return error_from_payload(err, status=status, headers=headers, model=model)
-
-
-def retry_hint(message: str) -> float | None:
-    """Seconds to wait, from OpenAI's "Please try again in 9.816s" / "in 644ms" / "in 1m30s".
-
-    A failed response or a stream error event has no Retry-After header, so the text is the
-    only hint there is.
-    """
-    match = _TRY_AGAIN.search(message)
-    if match is None:
-        return None
-    total = 0.0
-    for number, unit in _DURATION_PART.findall(match.group(1)):
-        total += float(number) * _UNIT_SECONDS[unit.lower()]
-    return total
-
-
-def _classify_without_status(
-    message: str,
-    code: str | None,
-    kind: str | None,
-    numeric: int | None,
-    headers: Mapping[str, str] | None,
-    model: str | None,
-) -> ModelRequestError:
-    guess = numeric if numeric is not None and 400 <= numeric < 600 else None
-    if guess is None:
-        for key in (code, kind):
-            if key:
-                guess = _STATUS_BY_KIND.get(key.lower())
-                if guess is not None:
-                    break
-    if guess is not None:
-        error = error_for_status(
-            guess, message, provider=PROVIDER, model=model, code=code, headers=headers
-        )
-    else:
-        # Unknown kind: only a clear context-window or missing-model signal is specific enough
-        # to name; anything else stays the general provider failure.
-        probe = error_for_status(
-            400, message, provider=PROVIDER, model=model, code=code, headers=headers
-        )
-        if isinstance(probe, ContextWindowExceededError | ModelNotFoundError):
-            error = probe
-        else:
-            error = ModelRequestError(
-                f"provider error: {message}",
-                provider=PROVIDER,
-                model=model,
-                provider_message=message,
-                code=code,
-            )
-    error.status = numeric if numeric is not None and 100 <= numeric < 600 else None
-    return error
 
 
 def _text(value: Any) -> str | None:
