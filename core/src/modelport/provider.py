@@ -32,6 +32,7 @@ from ._errors import (
 from ._request import Request
 from ._response import Response
 from ._sse import SSEDecoder, SSEEvent
+from ._sse_stream import SSEResponseDecoder
 from ._wire import (
     FinishDelta,
     MetaDelta,
@@ -55,6 +56,7 @@ __all__ = [
     "RefusalDelta",
     "SSEDecoder",
     "SSEEvent",
+    "SSEResponseDecoder",
     "StreamDecoder",
     "TextDelta",
     "ToolCallDelta",

@@ -27,14 +27,13 @@ from collections.abc import Callable
 from json import JSONDecoder, loads
 from typing import Any
 
-from modelport._errors import ProviderProtocolError
 from modelport.provider import (
     FinishDelta,
     MetaDelta,
     ReasoningDelta,
     RefusalDelta,
-    SSEDecoder,
     SSEEvent,
+    SSEResponseDecoder,
     TextDelta,
     ToolCallDelta,
     UsageDelta,
@@ -52,64 +51,34 @@ from ._errors import PROVIDER, error_from_payload, error_object, excerpt, protoc
 
 __all__ = ["ChatStreamDecoder"]
 
-_BOM = b"\xef\xbb\xbf"
 # The C scanner behind json.loads, called directly: json.loads spends about a third of its
 # time per stream chunk on type checks and two whitespace regex matches around the scan.
 _scan: Callable[[str, int], tuple[Any, int]] = JSONDecoder().scan_once  # type: ignore[attr-defined]
-_UNDECIDED, _SSE, _JSON = 0, 1, 2
 
 
-class ChatStreamDecoder:
+class ChatStreamDecoder(SSEResponseDecoder):
     """``feed(bytes) -> deltas`` / ``close() -> deltas`` for one streamed response."""
 
-    __slots__ = ("_buffer", "_done", "_finished", "_meta_sent", "_mode", "_model", "_sse")
+    provider = PROVIDER
+
+    __slots__ = (
+        "_done",
+        "_finished",
+        "_meta_sent",
+    )
 
     def __init__(self, *, model: str | None = None) -> None:
-        self._sse = SSEDecoder(provider=PROVIDER)
-        self._model = model
-        self._mode = _UNDECIDED
-        self._buffer: list[bytes] = []
+        super().__init__(model=model)
         self._meta_sent = False
         self._done = False
         self._finished = False
 
-    def feed(self, chunk: bytes) -> list[WireDelta]:
-        if self._mode != _SSE:
-            if self._mode == _JSON:
-                self._buffer.append(chunk)
-                return []
-            chunk = self._sniff(chunk)
-            if self._mode != _SSE:
-                return []
-        out: list[WireDelta] = []
-        try:
-            events = self._sse.feed(chunk)
-        except ProviderProtocolError as exc:
-            exc.model = exc.model or self._model
-            raise
-        for event in events:
-            self._event(event, out)
-        return out
-
-    def close(self) -> list[WireDelta]:
-        if self._mode == _JSON:
-            return self._close_json()
-        out: list[WireDelta] = []
-        if self._mode == _SSE:
-            try:
-                events = self._sse.close()
-            except ProviderProtocolError as exc:
-                exc.model = exc.model or self._model
-                raise
-            for event in events:
-                self._event(event, out)
-        if not (self._done or self._finished):
-            raise protocol_error("stream ended before the response was complete", model=self._model)
-        return out
+    def complete(self) -> bool:
+        return self._done or self._finished
 
     # -- SSE ------------------------------------------------------------------------------
 
-    def _event(self, event: SSEEvent, out: list[WireDelta]) -> None:
+    def on_event(self, event: SSEEvent, out: list[WireDelta]) -> None:
         data = event.data
         if data == "[DONE]":
             self._done = True
@@ -220,29 +189,8 @@ class ChatStreamDecoder:
 
     # -- a JSON body where a stream was expected --------------------------------------------
 
-    def _sniff(self, chunk: bytes) -> bytes:
-        """Decide from the first non-blank byte whether this is SSE or a plain JSON body."""
-        lead = b"".join(self._buffer) + chunk if self._buffer else chunk
-        if lead.startswith(_BOM):
-            lead = lead[3:]
-        elif _BOM.startswith(lead):
-            self._buffer = [lead] if lead else []
-            return b""
-        stripped = lead.lstrip()
-        if not stripped:
-            self._buffer = [lead]
-            return b""
-        if stripped[:1] in (b"{", b"["):
-            self._mode = _JSON
-            self._buffer = [lead]
-            return b""
-        self._mode = _SSE
-        self._buffer = []
-        return lead
-
-    def _close_json(self) -> list[WireDelta]:
+    def whole_body(self, body: bytes) -> list[WireDelta]:
         """Some servers ignore ``stream: true`` or answer an error as a plain JSON body."""
-        body = b"".join(self._buffer)
         response = decode_response(body, None, model=self._model)  # raises the typed error
         out: list[WireDelta] = [
             MetaDelta(

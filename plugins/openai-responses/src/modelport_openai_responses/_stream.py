@@ -25,14 +25,13 @@ from __future__ import annotations
 from json import loads
 from typing import Any
 
-from modelport._errors import ProviderProtocolError
 from modelport.provider import (
     FinishDelta,
     MetaDelta,
     ReasoningDelta,
     RefusalDelta,
-    SSEDecoder,
     SSEEvent,
+    SSEResponseDecoder,
     TextDelta,
     ToolCallDelta,
     UsageDelta,
@@ -51,13 +50,16 @@ from ._errors import PROVIDER, error_from_payload, excerpt, protocol_error
 
 __all__ = ["ResponsesStreamDecoder"]
 
-_BOM = b"\xef\xbb\xbf"
-_UNDECIDED, _SSE, _JSON = 0, 1, 2
 _TERMINAL = ("response.completed", "response.incomplete")
 
 
 class _Call:
-    __slots__ = ("call_id", "index", "name", "sent")
+    __slots__ = (
+        "call_id",
+        "index",
+        "name",
+        "sent",
+    )
 
     def __init__(self, call_id: str, name: str | None, index: int | None) -> None:
         self.call_id = call_id
@@ -66,31 +68,27 @@ class _Call:
         self.sent = ""
 
 
-class ResponsesStreamDecoder:
+class ResponsesStreamDecoder(SSEResponseDecoder):
     """``feed(bytes) -> deltas`` / ``close() -> deltas`` for one streamed response."""
 
+    provider = PROVIDER
+    incomplete_message = "stream ended before response.completed (the response is incomplete)"
+
     __slots__ = (
-        "_buffer",
         "_calls",
         "_done_items",
         "_finished",
         "_last_reasoning",
         "_last_text_item",
         "_meta_sent",
-        "_mode",
-        "_model",
         "_pending_args",
         "_reasoning",
         "_refusal",
-        "_sse",
         "_text",
     )
 
     def __init__(self, *, model: str | None = None) -> None:
-        self._sse = SSEDecoder(provider=PROVIDER)
-        self._model = model
-        self._mode = _UNDECIDED
-        self._buffer: list[bytes] = []
+        super().__init__(model=model)
         self._meta_sent = False
         self._finished = False
         # What was streamed, per part, for the comparison with the final output.
@@ -105,46 +103,12 @@ class ResponsesStreamDecoder:
 
     # -- public -----------------------------------------------------------------------------
 
-    def feed(self, chunk: bytes) -> list[WireDelta]:
-        if self._mode != _SSE:
-            if self._mode == _JSON:
-                self._buffer.append(chunk)
-                return []
-            chunk = self._sniff(chunk)
-            if self._mode != _SSE:
-                return []
-        out: list[WireDelta] = []
-        try:
-            events = self._sse.feed(chunk)
-        except ProviderProtocolError as exc:
-            exc.model = exc.model or self._model
-            raise
-        for event in events:
-            self._event(event, out)
-        return out
-
-    def close(self) -> list[WireDelta]:
-        if self._mode == _JSON:
-            return self._close_json()
-        out: list[WireDelta] = []
-        if self._mode == _SSE:
-            try:
-                events = self._sse.close()
-            except ProviderProtocolError as exc:
-                exc.model = exc.model or self._model
-                raise
-            for event in events:
-                self._event(event, out)
-        if not self._finished:
-            raise protocol_error(
-                "stream ended before response.completed (the response is incomplete)",
-                model=self._model,
-            )
-        return out
+    def complete(self) -> bool:
+        return self._finished
 
     # -- events -----------------------------------------------------------------------------
 
-    def _event(self, event: SSEEvent, out: list[WireDelta]) -> None:
+    def on_event(self, event: SSEEvent, out: list[WireDelta]) -> None:
         data = event.data
         if self._finished or not data or data == "[DONE]":
             return
@@ -345,28 +309,8 @@ class ResponsesStreamDecoder:
 
     # -- a JSON body where a stream was expected --------------------------------------------
 
-    def _sniff(self, chunk: bytes) -> bytes:
-        """Decide from the first non-blank byte whether this is SSE or a plain JSON body."""
-        lead = b"".join(self._buffer) + chunk if self._buffer else chunk
-        if lead.startswith(_BOM):
-            lead = lead[3:]
-        elif _BOM.startswith(lead):
-            self._buffer = [lead] if lead else []
-            return b""
-        stripped = lead.lstrip()
-        if not stripped:
-            self._buffer = [lead]
-            return b""
-        if stripped[:1] in (b"{", b"["):
-            self._mode = _JSON
-            self._buffer = [lead]
-            return b""
-        self._mode = _SSE
-        self._buffer = []
-        return lead
-
-    def _close_json(self) -> list[WireDelta]:
-        response = decode_response(b"".join(self._buffer), None, model=self._model)
+    def whole_body(self, body: bytes) -> list[WireDelta]:
+        response = decode_response(body, None, model=self._model)
         out: list[WireDelta] = [
             MetaDelta(
                 model=response.model or None,
