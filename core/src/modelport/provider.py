@@ -65,6 +65,7 @@ __all__ = [
     "WireRequest",
     "error_for_kind",
     "error_for_status",
+    "merge_headers",
     "parse_retry_after",
     "retry_hint",
 ]
@@ -252,6 +253,20 @@ def error_for_status(
     if 400 <= status < 500:
         return BadRequestError(f"request rejected: {message}", **kw)
     return ModelRequestError(f"unexpected HTTP {status}: {message}", **kw)
+
+
+def merge_headers(defaults: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """A provider's default headers overridden by the caller's ``extra_headers``.
+
+    HTTP names are case-insensitive: the caller's "accept" replaces the default "Accept"
+    instead of travelling next to it.
+    """
+    if not extra:
+        return dict(defaults)
+    given = {k.lower() for k in extra}
+    merged = {k: v for k, v in defaults.items() if k.lower() not in given}
+    merged.update(extra)
+    return merged
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from modelport._errors import ConfigurationError, ModelRequestError
 from modelport._request import Request
 from modelport._response import Response
-from modelport.provider import BaseProvider, ProviderSettings, WireRequest
+from modelport.provider import BaseProvider, ProviderSettings, WireRequest, merge_headers
 
 from . import __version__
 from ._decode import decode_response
@@ -148,14 +148,10 @@ class BedrockClaudeProvider(BaseProvider):
     def build_request(self, request: Request) -> WireRequest:
         model_id = quote(request.model or self.settings.model, safe="")
         action = "invoke-with-response-stream" if request.stream else "invoke"
-        headers = {
-            "Content-Type": _JSON,
-            "Accept": _EVENTSTREAM if request.stream else _JSON,
-        }
-        if request.extra_headers:
-            given = {k.lower() for k in request.extra_headers}
-            headers = {k: v for k, v in headers.items() if k.lower() not in given}
-            headers.update(request.extra_headers)
+        headers = merge_headers(
+            {"Content-Type": _JSON, "Accept": _EVENTSTREAM if request.stream else _JSON},
+            request.extra_headers,
+        )
         return WireRequest(
             method="POST",
             url=f"{self.base_url}/model/{model_id}/{action}",

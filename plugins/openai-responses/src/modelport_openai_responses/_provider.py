@@ -15,7 +15,7 @@ from typing import ClassVar
 from modelport._errors import ModelRequestError
 from modelport._request import Request
 from modelport._response import Response
-from modelport.provider import BaseProvider, WireRequest
+from modelport.provider import BaseProvider, WireRequest, merge_headers
 
 from . import __version__
 from ._decode import decode_response
@@ -47,16 +47,13 @@ class OpenAIResponsesProvider(BaseProvider):
     requires_api_key: ClassVar[bool] = True
 
     def build_request(self, request: Request) -> WireRequest:
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "text/event-stream" if request.stream else "application/json",
-        }
-        if request.extra_headers:
-            # HTTP names are case-insensitive: the caller's "accept" replaces our "Accept"
-            # instead of travelling next to it.
-            given = {k.lower() for k in request.extra_headers}
-            headers = {k: v for k, v in headers.items() if k.lower() not in given}
-            headers.update(request.extra_headers)
+        headers = merge_headers(
+            {
+                "Content-Type": "application/json",
+                "Accept": "text/event-stream" if request.stream else "application/json",
+            },
+            request.extra_headers,
+        )
         return WireRequest(
             method="POST",
             url=f"{self.base_url}/responses",
