@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from modelport._cache import CacheLevels, cache_key
+from modelport._cache import _BODY_DENY, CacheLevels, cache_key
 from modelport._plugins import CacheRegistration
 from modelport._wire import WireRequest
 
@@ -23,7 +23,7 @@ json_value = st.recursive(
     max_leaves=12,
 )
 bodies = st.dictionaries(
-    st.text(min_size=1, max_size=8).filter(lambda k: k not in {"stream", "stream_options"}),
+    st.text(min_size=1, max_size=8).filter(lambda k: k not in _BODY_DENY),  # transport fields
     json_value,
     min_size=1,
     max_size=6,

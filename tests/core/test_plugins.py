@@ -25,6 +25,15 @@ class EchoProvider(BaseProvider):
     name = "echo"
     version = "9.9"
 
+    def build_request(self, request):
+        raise NotImplementedError
+
+    def parse_response(self, body, request):
+        raise NotImplementedError
+
+    def stream_decoder(self, request):
+        raise NotImplementedError
+
 @modelport.hookimpl
 def register_providers(register):
     register(EchoProvider)

@@ -13,6 +13,7 @@ from ._errors import (
     BadRequestError,
     ConfigurationError,
     ContextWindowExceededError,
+    IncompleteStreamError,
     LLMError,
     LLMTimeoutError,
     ModelNotFoundError,
@@ -25,6 +26,7 @@ from ._errors import (
     SchemaConversionError,
     StructuredOutputError,
     ToolExecutionError,
+    TruncatedOutputError,
 )
 from ._markers import hookimpl
 
@@ -48,6 +50,7 @@ __all__ = [
     "ConfigurationError",
     "ContextWindowExceededError",
     "ImagePart",
+    "IncompleteStreamError",
     "LLMError",
     "LLMTimeoutError",
     "Message",
@@ -74,6 +77,7 @@ __all__ = [
     "ToolExecutionError",
     "ToolResult",
     "ToolSpec",
+    "TruncatedOutputError",
     "Usage",
     "hookimpl",
 ]

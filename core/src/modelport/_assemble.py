@@ -9,8 +9,10 @@ because interleaved parallel calls are only known to be whole at the end.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any, Protocol
 
+from ._errors import ProviderProtocolError
 from ._events import StreamEvent
 from ._messages import Message, ToolCall
 from ._response import Response, Usage, normalize_stop
@@ -25,7 +27,13 @@ from ._wire import (
     WireDelta,
 )
 
-__all__ = ["StreamAssembler", "ThinkingSplitter", "ToolCallAssembler", "new_call_id"]
+__all__ = [
+    "StreamAssembler",
+    "ThinkingSplitter",
+    "ToolCallAssembler",
+    "assemble",
+    "new_call_id",
+]
 
 
 def new_call_id() -> str:
@@ -106,6 +114,14 @@ class ToolCallAssembler:
     def result(self) -> list[ToolCall]:
         """Calls in index order when the provider numbered them, else in order of appearance."""
         calls = self.calls
+        for p in calls:
+            if not p.name:
+                # Arguments for a call the stream never announced: assembling them into a
+                # nameless call would run no tool and hide the provider's (or decoder's) bug.
+                raise ProviderProtocolError(
+                    f"tool-call arguments arrived for a call that was never announced "
+                    f"(id={p.id!r}, index={p.index!r}, arguments={''.join(p.args)[:80]!r})"
+                )
         if calls and all(p.index is not None for p in calls):
             calls = sorted(calls, key=lambda p: p.index or 0)
         return [
@@ -290,3 +306,16 @@ class StreamAssembler:
             )
         ]
         return response
+
+
+def assemble(deltas: Iterable[WireDelta], *, provider: str = "", model: str = "") -> Response:
+    """The ``Response`` the core would assemble from these deltas, streamed or not.
+
+    A provider's ``parse_response`` can decode a whole body into the same deltas its stream
+    decoder emits and return ``assemble(deltas)``: one decoding path, so the streamed and
+    non-streamed answers cannot drift apart.
+    """
+    assembler = StreamAssembler(provider, model)
+    for delta in deltas:
+        assembler.add(delta)
+    return assembler.finish()

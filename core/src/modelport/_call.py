@@ -16,13 +16,21 @@ from typing import TYPE_CHECKING, Any
 
 from ._assemble import StreamAssembler
 from ._cache import CacheLevels, cache_key, entry_from_response
-from ._errors import LLMError, LLMTimeoutError, ModelRequestError
+from ._error_kinds import request_id_from
+from ._errors import (
+    ConfigurationError,
+    LLMError,
+    LLMTimeoutError,
+    ModelRequestError,
+    ProviderProtocolError,
+)
 from ._events import ProgressEvent, StreamEvent
+from ._hook_calls import call_hook, plugin_failure
 from ._progress import Progress
 from ._request import Request
-from ._response import Response
+from ._response import Response, normalize_stop
 from ._timeouts import Timeouts
-from ._wire import WireRequest
+from ._wire import WireRequest, merge_headers
 
 if TYPE_CHECKING:
     from ._engine import Engine
@@ -35,6 +43,7 @@ __all__ = [
     "replay_events",
     "tail_events",
     "verbose_metrics",
+    "whole_events",
 ]
 
 
@@ -95,11 +104,29 @@ class Call:
             else None
         )
         provider = engine.provider
-        wire = provider.build_request(request)
+        try:
+            wire = provider.build_request(request)
+        except LLMError as err:
+            raise self.contextualize(err) from None
+        except Exception as exc:
+            raise self.contextualize(
+                plugin_failure(ConfigurationError, engine.plugin, "build_request", exc)
+            ) from exc
         if host.has_impls("shape_request"):
-            host.pm.hook.shape_request(
-                provider=provider.name, model=request.model, request=request, wire=wire
+            self._hook(
+                "shape_request",
+                ConfigurationError,
+                provider=provider.name,
+                model=request.model,
+                request=request,
+                wire=wire,
             )
+        # The caller's extras go on last, over the provider's body and every shaping hook:
+        # they are how a caller reaches a provider feature modelport does not model yet.
+        if request.extra_headers:
+            wire.headers = merge_headers(wire.headers, request.extra_headers)
+        if request.extra_body and wire.body is not None:
+            wire.body.update(request.extra_body)
         if wire.body is not None and wire.content is None:
             wire.content = json.dumps(wire.body, separators=(",", ":"), ensure_ascii=False).encode()
         self.wire = wire
@@ -114,23 +141,59 @@ class Call:
             if host.has_impls("cache_key_parts"):
                 extra += [
                     part
-                    for part in host.pm.hook.cache_key_parts(
-                        provider=provider.name, model=request.model, wire=wire
+                    for part in self._hook(
+                        "cache_key_parts",
+                        ConfigurationError,
+                        provider=provider.name,
+                        model=request.model,
+                        wire=wire,
                     )
                     if part
                 ]
             self.key = cache_key(provider.name, provider.version, wire, extra)
             self.cache_levels = CacheLevels(caches)
 
+    def _hook(self, hook: str, error: type[LLMError], **kwargs: Any) -> list[Any]:
+        try:
+            return call_hook(self.engine.host, hook, error, **kwargs)
+        except LLMError as err:
+            raise self.contextualize(err) from None
+
     def emit(self, kind: Any, **detail: Any) -> None:
         if self.progress is not None:
             self.progress.attempt = self.attempt
             self.progress.emit(kind, **detail)
 
+    def _provider_step(self, where: str, error: type[LLMError], step: Callable[[], Any]) -> Any:
+        """Run one provider method; a non-``LLMError`` it raises names the plugin."""
+        try:
+            return step()
+        except LLMError as err:
+            raise self.contextualize(err) from None
+        except Exception as exc:
+            raise self.contextualize(plugin_failure(error, self.engine.plugin, where, exc)) from exc
+
+    def prepare_auth(self) -> None:
+        """Credentials that need I/O (sync drivers call this; async ones ``aprepare_auth``)."""
+        provider = self.engine.provider
+        if provider.auth_pending():
+            self._provider_step("prepare_auth", ConfigurationError, provider.prepare_auth)
+
+    async def aprepare_auth(self) -> None:
+        provider = self.engine.provider
+        if provider.auth_pending():
+            # A credential chain may reach IMDS, SSO or STS: never on the event loop.
+            await asyncio.to_thread(
+                self._provider_step, "prepare_auth", ConfigurationError, provider.prepare_auth
+            )
+
     def authed(self) -> WireRequest:
         w = self.wire
         attempt_wire = WireRequest(w.method, w.url, dict(w.headers), w.body, w.content)
-        self.engine.provider.authenticate(attempt_wire)
+        provider = self.engine.provider
+        self._provider_step(
+            "authenticate", ConfigurationError, lambda: provider.authenticate(attempt_wire)
+        )
         return attempt_wire
 
     def contextualize(self, err: LLMError) -> LLMError:
@@ -140,14 +203,23 @@ class Call:
             err.model = self.request.model
         # Credentials a provider resolved itself (AWS keys from the standard chain) are
         # scrubbed too, from every error on every path, not only those the provider built.
-        extra = getattr(self.engine.provider, "secrets", None)
-        secrets = [*self.engine.secrets, *(extra() if callable(extra) else ())]
-        return err.scrubbed(secrets)
+        try:
+            extra = self.engine.provider.secrets()
+        except Exception:  # a broken secrets() must not replace the error being reported
+            extra = []
+        return err.scrubbed([*self.engine.secrets, *extra])
 
     def http_error(self, status: int, headers: Any, body: bytes) -> LLMError:
-        err = self.engine.provider.parse_error(status, headers, body)
+        provider = self.engine.provider
+        err: LLMError = self._provider_step(
+            "parse_error",
+            ProviderProtocolError,
+            lambda: provider.parse_error(status, headers, body),
+        )
         if err.request_id is None:
-            err.request_id = headers.get("x-request-id") or headers.get("request-id")
+            err.request_id = request_id_from(headers)
+        if err.status is None:
+            err.status = status
         return self.contextualize(err)
 
     def retry_delay(self, err: LLMError, *, yielded: bool = False) -> float:
@@ -156,8 +228,9 @@ class Call:
             raise err
         if (
             not self.free_retry_used
-            and getattr(err, "before_response", False)
-            and not getattr(err, "fresh_connection", False)
+            and isinstance(err, ModelRequestError)
+            and err.before_response
+            and not err.fresh_connection
             and not isinstance(err, LLMTimeoutError)
         ):
             # A pooled connection the server had closed: retry at once, not an attempt.
@@ -240,9 +313,12 @@ class Call:
         now = time.perf_counter()
         response.provider = engine.provider.name
         response.model = response.model or self.request.model
-        response.request_id = response.request_id or (
-            headers.get("x-request-id") or headers.get("request-id") if headers else None
-        )
+        response.request_id = response.request_id or request_id_from(headers)
+        if response.stop_reason is None and response.raw_stop_reason:
+            # The same raw value normalizes the same way whichever path the provider filled.
+            response.stop_reason = normalize_stop(response.raw_stop_reason)
+            if response.refusal and not response.text and response.stop_reason == "stop":
+                response.stop_reason = "refusal"
         response.attempts = self.attempt
         response.latency_s = now - self.started
         response.cache_key = self.key
@@ -260,7 +336,9 @@ class Call:
         if not response.messages:
             response.messages = [response.assistant_message()]
         if engine.host.has_impls("normalize_response"):
-            engine.host.pm.hook.normalize_response(
+            self._hook(
+                "normalize_response",
+                ProviderProtocolError,
                 provider=engine.provider.name,
                 model=self.request.model,
                 request=self.request,
@@ -296,11 +374,22 @@ def tail_events(response: Response, verbose: bool) -> list[StreamEvent]:
 
 
 def replay_events(response: Response, hide_thinking: bool, verbose: bool) -> list[StreamEvent]:
+    """A cached answer as the events its stream produced (marked ``cached``)."""
     events: list[StreamEvent] = []
     if response.reasoning and not hide_thinking:
         events.append(StreamEvent("reasoning", response.reasoning, data={"cached": True}))
     if response.text:
         events.append(StreamEvent("answer", response.text, data={"cached": True}))
+    return events + tail_events(response, verbose)
+
+
+def whole_events(response: Response, verbose: bool) -> list[StreamEvent]:
+    """A whole (non-streamed) answer as stream events; hidden reasoning is already gone."""
+    events: list[StreamEvent] = []
+    if response.reasoning:
+        events.append(StreamEvent("reasoning", response.reasoning))
+    if response.text:
+        events.append(StreamEvent("answer", response.text))
     return events + tail_events(response, verbose)
 
 

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._call import CallOptions
+from ._contract import Provider, ProviderSettings, StructuredStrategy
 from ._engine import Engine
-from ._errors import ConfigurationError, RefusalError, StructuredOutputError
+from ._errors import (
+    ConfigurationError,
+    RefusalError,
+    StructuredOutputError,
+    TruncatedOutputError,
+)
 from ._events import ProgressEvent, StreamEvent
 from ._messages import Message, coerce_messages
 from ._plugins import PluginHost, default_host
@@ -25,7 +31,6 @@ from ._structured import Structured, parse_structured, resolve_response_format, 
 from ._thinking_setup import ThinkingSetup
 from ._timeouts import Timeouts, coerce_timeouts
 from ._transport import HttpxTransport, Transport
-from .provider import ProviderSettings
 
 __all__ = ["LLM"]
 
@@ -126,15 +131,14 @@ class LLM:
             raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")
         self.host = plugins or default_host()
         cls = self.host.provider_class(self.provider_name)
-        key_env = getattr(cls, "api_key_env", None)
+        key_env = cls.api_key_env
         if api_key is None and key_env:
             api_key = os.environ.get(key_env) or None
         settings = ProviderSettings(
             model=self.model, base_url=base_url, api_key=api_key, options=dict(options or {})
         )
-        self.provider = cls(settings)
-        required = getattr(self.provider, "api_key_required", None)
-        if api_key is None and callable(required) and required():
+        self.provider: Provider = cls(settings)
+        if api_key is None and self.provider.api_key_required():
             hint = f" or set {key_env}" if key_env else ""
             raise ConfigurationError(
                 f"provider {self.provider_name!r} needs an API key: pass api_key=...{hint}",
@@ -144,7 +148,9 @@ class LLM:
         if max_retries < 0:
             raise ConfigurationError("max_retries must be >= 0")
         self._defaults = defaults
-        self._structured_strategy = str(getattr(cls, "structured_output", "json_schema"))
+        self._structured_strategy: StructuredStrategy = self.provider.profile(
+            self.model
+        ).structured_output
         self._thinking = ThinkingSetup(self.host, self.provider_name, self.model, thinking)
         self._base_opts = CallOptions(
             use_cache=use_cache, cache=cache, hide_thinking=hide_thinking, verbose=verbose
@@ -391,7 +397,7 @@ def _structured_check(structured: Structured) -> Callable[[Response], bool]:
 
 def _retryable(exc: StructuredOutputError) -> bool:
     """Re-asking helps an invalid answer, not a refusal or a token limit."""
-    return not isinstance(exc, RefusalError) and "stop_reason='length'" not in exc.message
+    return not isinstance(exc, RefusalError | TruncatedOutputError)
 
 
 def _retry_request(p: _Prepared, response: Response, exc: StructuredOutputError) -> Request:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 from ._call import (
@@ -20,10 +20,13 @@ from ._call import (
     pre_header_timeouts,
     replay_events,
     tail_events,
+    whole_events,
 )
+from ._contract import Provider
 from ._deadline import watch
 from ._errors import LLMError, LLMTimeoutError, ModelRequestError, ProviderProtocolError
 from ._events import ProgressEvent, StreamEvent
+from ._hook_calls import plugin_failure
 from ._plugins import PluginHost
 from ._request import Request
 from ._response import Response
@@ -33,6 +36,11 @@ from ._transport import AsyncRawResponse, RawResponse, Transport
 from ._wire import WireDelta
 
 __all__ = ["Engine"]
+
+
+def _is_whole_json(headers: Mapping[str, str]) -> bool:
+    kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
 
 
 class StreamAttempt:
@@ -48,7 +56,11 @@ class StreamAttempt:
         self.engine = engine
         self.call = call
         self.asm = call.new_assembler()
-        self.decoder = engine.provider.stream_decoder(call.request)
+        self.decoder = call._provider_step(
+            "stream_decoder",
+            ProviderProtocolError,
+            lambda: engine.provider.stream_decoder(call.request),
+        )
         self.first: float | None = None
         self.yielded = False
 
@@ -63,11 +75,23 @@ class StreamAttempt:
             self.call.emit("first_token")
         return events
 
+    def _failed(self, where: str, exc: Exception) -> LLMError:
+        if isinstance(exc, LLMError):
+            return self.call.contextualize(exc)
+        err = plugin_failure(ProviderProtocolError, self.engine.plugin, where, exc)
+        return self.call.contextualize(err)
+
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        return self._events(self.decoder.feed(chunk))
+        try:
+            return self._events(self.decoder.feed(chunk))
+        except Exception as exc:  # a decoder bug is the plugin's, named, never a bare error
+            raise self._failed("the stream decoder's feed", exc) from exc
 
     def close(self) -> list[StreamEvent]:
-        return self._events(self.decoder.close()) + self.asm.flush()
+        try:
+            return self._events(self.decoder.close()) + self.asm.flush()
+        except Exception as exc:
+            raise self._failed("the stream decoder's close", exc) from exc
 
     @property
     def output_seen(self) -> bool:
@@ -79,7 +103,7 @@ class Engine:
 
     def __init__(
         self,
-        provider: Any,
+        provider: Provider,
         host: PluginHost,
         transport: Transport,
         *,
@@ -92,6 +116,8 @@ class Engine:
     ) -> None:
         self.provider = provider
         self.host = host
+        # The plugin that registered this provider: named in errors a provider bug causes.
+        self.plugin = host.registry().provider_plugin.get(provider.name, provider.name)
         self.transport = transport
         self.retry = retry
         self.timeouts = timeouts
@@ -115,7 +141,7 @@ class Engine:
             raise call.contextualize(err) from None
         except Exception as exc:  # a provider bug must still surface as a typed error
             raise call.contextualize(
-                ProviderProtocolError(f"could not parse the response: {type(exc).__name__}: {exc}")
+                plugin_failure(ProviderProtocolError, self.plugin, "parse_response", exc)
             ) from exc
         if self._apply_thinking is not None:
             self._apply_thinking(response, call.request, call.opts)
@@ -125,9 +151,14 @@ class Engine:
         if not self.host.has_impls("normalize_delta"):
             return deltas
         out: list[WireDelta] = []
-        hook = self.host.pm.hook.normalize_delta
         for d in deltas:
-            replaced = hook(provider=self.provider.name, model=call.request.model, delta=d)
+            replaced = call._hook(
+                "normalize_delta",
+                ProviderProtocolError,
+                provider=self.provider.name,
+                model=call.request.model,
+                delta=d,
+            )
             out.append(replaced[0] if replaced else d)
         return out
 
@@ -138,6 +169,7 @@ class Engine:
             t = call.timeouts
             call.emit("started")
             try:
+                call.prepare_auth()
                 raw = self.transport.send(call.authed(), pre_header_timeouts(t))
                 if raw.status >= 400:
                     try:
@@ -234,6 +266,22 @@ class Engine:
             return
         while True:
             raw = self._send_sync(call)
+            if _is_whole_json(raw.headers):
+                # A JSON body where a stream was asked for (a server or proxy that ignores
+                # ``stream: true``): the provider's non-streamed parser reads it.
+                try:
+                    body = b"".join(self._read_sync(call, raw))
+                except ModelRequestError as err:
+                    delay = call.retry_delay(call.contextualize(err))
+                    if delay:
+                        time.sleep(delay)
+                    continue
+                finally:
+                    raw.close()
+                response = call.finalize(self._parse_whole(call, body), raw.headers, None)
+                call.store(response)
+                yield from whole_events(call.deliver(response), opts.verbose)
+                return
             attempt = StreamAttempt(self, call)
             try:
                 for chunk in self._read_sync(call, raw):
@@ -258,6 +306,7 @@ class Engine:
             t = call.timeouts
             call.emit("started")
             try:
+                await call.aprepare_auth()
                 raw = await self.transport.asend(call.authed(), pre_header_timeouts(t))
                 if raw.status >= 400:
                     try:
@@ -345,6 +394,22 @@ class Engine:
             return
         while True:
             raw = await self._send_async(call)
+            if _is_whole_json(raw.headers):  # see stream()
+                try:
+                    parts = [chunk async for chunk in self._read_async(call, raw)]
+                except ModelRequestError as err:
+                    delay = call.retry_delay(call.contextualize(err))
+                    if delay:
+                        await asyncio.sleep(delay)
+                    continue
+                finally:
+                    await raw.aclose()
+                whole = self._parse_whole(call, b"".join(parts))
+                response = call.finalize(whole, raw.headers, None)
+                await call.astore(response)
+                for ev in whole_events(call.deliver(response), opts.verbose):
+                    yield ev
+                return
             attempt = StreamAttempt(self, call)
             try:
                 async for chunk in self._read_async(call, raw):

@@ -8,7 +8,8 @@ code what to do next::
     ├── SchemaConversionError         a tool or output type cannot become a JSON schema
     ├── ToolExecutionError            a tool raised, or its call could not be made
     ├── StructuredOutputError         the answer is not valid for the requested schema
-    │   └── RefusalError              the model refused (``refusal`` has its text)
+    │   ├── RefusalError              the model refused (``refusal`` has its text)
+    │   └── TruncatedOutputError      the token limit cut the answer off (raise ``max_tokens``)
     └── ModelRequestError             the provider call failed
         ├── AuthenticationError       401 / 403: key missing, wrong or not allowed
         ├── RateLimitError            429: slow down (``retry_after`` says how long)
@@ -18,10 +19,16 @@ code what to do next::
         ├── ProviderServerError       5xx: the provider failed
         ├── ProviderConnectionError   could not connect, or the connection dropped
         ├── ProviderProtocolError     the response could not be understood (bad JSON or SSE)
+        │   └── IncompleteStreamError the stream ended before the provider's end marker
         └── LLMTimeoutError           connect / read / first chunk / total time ran out
 
 Every ``ModelRequestError`` carries ``status``, ``provider``, ``model``, ``request_id`` and the
-provider's own ``provider_message`` / ``code``. None of them ever holds credentials: messages are
+provider's own ``provider_message`` / ``code``, plus the facts the retry loop decides on:
+``retry_after`` (seconds the provider asked for), ``retryable`` (``None``: decided by class and
+status; ``False``: never retry, e.g. a request too large for any rate window),
+``before_response`` (the connection failed before a response byte arrived) and
+``fresh_connection`` (it failed on a new connection, so it was not a stale pooled one).
+None of them ever holds credentials: messages are
 scrubbed of the configured keys before the exception is built (see ``redact``).
 """
 
@@ -40,9 +47,11 @@ __all__ = [
     "ModelRequestError",
     "ProviderConnectionError",
     "ProviderProtocolError",
+    "IncompleteStreamError",
     "ProviderServerError",
     "RateLimitError",
     "RefusalError",
+    "TruncatedOutputError",
     "SchemaConversionError",
     "StructuredOutputError",
     "ToolExecutionError",
@@ -130,15 +139,36 @@ class RefusalError(StructuredOutputError):
         self.refusal = refusal
 
 
+class TruncatedOutputError(StructuredOutputError):
+    """The token limit (``stop_reason='length'``) cut the structured answer off.
+
+    Asking again with the same limit gives the same cut, so ``structured_retries`` does not
+    re-ask; raise ``max_tokens`` instead.
+    """
+
+
 class ModelRequestError(LLMError):
     """The request to the provider failed; ``status`` is the HTTP status when there was one.
 
-    ``retry_after`` (seconds) is set when the provider said how long to wait.
+    ``retry_after`` (seconds) is set when the provider said how long to wait. ``retryable``,
+    ``before_response`` and ``fresh_connection`` are the retry loop's facts (module docstring).
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
+        before_response: bool = False,
+        fresh_connection: bool = False,
+        **kw: object,
+    ) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.retry_after = retry_after
+        self.retryable = retryable
+        self.before_response = before_response
+        self.fresh_connection = fresh_connection
 
 
 class AuthenticationError(ModelRequestError):
@@ -171,6 +201,13 @@ class ProviderConnectionError(ModelRequestError):
 
 class ProviderProtocolError(ModelRequestError):
     """The provider's response could not be decoded (malformed JSON, SSE or event stream)."""
+
+
+class IncompleteStreamError(ProviderProtocolError):
+    """The stream stopped before the provider's completion marker: the answer is cut short.
+
+    Raised instead of returning a silently short answer (a proxy or server dropped the rest).
+    """
 
 
 class LLMTimeoutError(ModelRequestError, TimeoutError):

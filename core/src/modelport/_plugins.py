@@ -27,6 +27,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from ._contract import Provider, check_provider_class
 from ._errors import ConfigurationError
 from ._markers import PROJECT
 
@@ -81,7 +82,7 @@ class ThinkingRegistration:
 
 @dataclass
 class _Registry:
-    providers: dict[str, type] = field(default_factory=dict)
+    providers: dict[str, type[Provider]] = field(default_factory=dict)
     provider_plugin: dict[str, str] = field(default_factory=dict)
     caches: list[CacheRegistration] = field(default_factory=list)
     thinking: list[ThinkingRegistration] = field(default_factory=list)
@@ -245,16 +246,15 @@ class PluginHost:
         reg = _Registry()
         for impl in self.pm.hook.register_providers.get_hookimpls():
 
-            def add_provider(cls: type, _plugin: str = impl.plugin_name) -> None:
-                name = getattr(cls, "name", "")
-                if not name or not isinstance(name, str):
-                    raise ConfigurationError(f"provider class {cls!r} has no name")
+            def add_provider(cls: object, _plugin: str = impl.plugin_name) -> None:
+                checked = check_provider_class(cls, _plugin)
+                name = checked.name
                 if name in reg.providers:
                     raise ConfigurationError(
                         f"provider {name!r} is already registered by plugin "
                         f"{reg.provider_plugin[name]!r}"
                     )
-                reg.providers[name] = cls
+                reg.providers[name] = checked
                 reg.provider_plugin[name] = _plugin
 
             self._call_isolated(impl, "register_providers", register=add_provider)
@@ -307,7 +307,7 @@ class PluginHost:
             self._impl_cache[hook] = cached
         return cached
 
-    def provider_class(self, name: str) -> type:
+    def provider_class(self, name: str) -> type[Provider]:
         reg = self.registry()
         cls = reg.providers.get(name)
         if cls is None:

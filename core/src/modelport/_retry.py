@@ -35,19 +35,21 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def is_retryable(self, error: LLMError) -> bool:
-        if getattr(error, "retryable", True) is False:
+        if not isinstance(error, ModelRequestError):
             return False
+        if error.retryable is not None:
+            return error.retryable
         if isinstance(error, (RateLimitError, ProviderServerError, LLMTimeoutError)):
             return True
         if isinstance(error, ProviderConnectionError):
             return True
-        return isinstance(error, ModelRequestError) and error.status in _RETRY_STATUSES
+        return error.status in _RETRY_STATUSES
 
     def delay(self, error: LLMError, attempt: int) -> float | None:
         """Seconds to wait before attempt ``attempt + 1``, or ``None`` to give up and raise."""
         if attempt > self.max_retries or not self.is_retryable(error):
             return None
-        hinted: float | None = getattr(error, "retry_after", None)
+        hinted = error.retry_after if isinstance(error, ModelRequestError) else None
         if hinted is not None:
             if hinted > self.max_retry_after:
                 return None  # the provider asks for longer than we will wait: surface it

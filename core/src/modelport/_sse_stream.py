@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ._errors import ProviderProtocolError
+from ._errors import IncompleteStreamError, ProviderProtocolError
 from ._sse import SSEDecoder, SSEEvent
 from ._wire import WireDelta
 
@@ -78,7 +78,7 @@ class SSEResponseDecoder:
             for event in events:
                 self.on_event(event, out)
         if not self.complete():
-            raise ProviderProtocolError(
+            raise IncompleteStreamError(
                 self.incomplete_message, provider=self.provider, model=self._model
             )
         return out

@@ -195,9 +195,9 @@ def _translate(exc: Exception, *, connected: bool) -> ModelRequestError:
     if not connected:
         if isinstance(exc, TimeoutError):
             return connection_error(text, before_response=True, phase="connect")
-        err = connection_error(f"cannot connect: {text}", before_response=True)
-        err.fresh_connection = True  # type: ignore[attr-defined]
-        return err
+        return connection_error(
+            f"cannot connect: {text}", before_response=True, fresh_connection=True
+        )
     if isinstance(exc, TimeoutError):
         return connection_error(text, before_response=True, phase="read")
     if isinstance(exc, (http.client.HTTPException, OSError)):

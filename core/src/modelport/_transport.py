@@ -69,15 +69,17 @@ class Transport(Protocol):
 
 
 def connection_error(
-    message: str, *, before_response: bool, phase: str | None = None
+    message: str,
+    *,
+    before_response: bool,
+    phase: str | None = None,
+    fresh_connection: bool = False,
 ) -> ModelRequestError:
     """A transport failure as a modelport error; ``before_response`` drives the free retry."""
+    facts = {"before_response": before_response, "fresh_connection": fresh_connection}
     if phase is not None:
-        err: ModelRequestError = LLMTimeoutError(f"{phase} timeout: {message}", phase=phase)
-    else:
-        err = ProviderConnectionError(message)
-    err.before_response = before_response  # type: ignore[attr-defined]
-    return err
+        return LLMTimeoutError(f"{phase} timeout: {message}", phase=phase, **facts)
+    return ProviderConnectionError(message, **facts)
 
 
 def _translate(exc: BaseException, *, before_response: bool) -> ModelRequestError:
@@ -91,9 +93,9 @@ def _translate(exc: BaseException, *, before_response: bool) -> ModelRequestErro
     if isinstance(exc, (httpx2.WriteTimeout, httpx2.PoolTimeout)):
         return connection_error(text, before_response=True, phase="write")
     if isinstance(exc, httpx2.ConnectError):
-        err = connection_error(f"cannot connect: {text}", before_response=True)
-        err.fresh_connection = True  # type: ignore[attr-defined]
-        return err
+        return connection_error(
+            f"cannot connect: {text}", before_response=True, fresh_connection=True
+        )
     return connection_error(text, before_response=before_response)
 
 

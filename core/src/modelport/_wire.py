@@ -6,6 +6,7 @@ may carry credentials.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "UsageDelta",
     "WireDelta",
     "WireRequest",
+    "merge_headers",
 ]
 
 SENSITIVE_HEADERS = frozenset(
@@ -55,6 +57,20 @@ class WireRequest:
             for k, v in self.headers.items()
         }
         return f"WireRequest(method={self.method!r}, url={self.url!r}, headers={shown!r})"
+
+
+def merge_headers(defaults: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """A provider's default headers overridden by the caller's ``extra_headers``.
+
+    HTTP names are case-insensitive: the caller's "accept" replaces the default "Accept"
+    instead of travelling next to it.
+    """
+    if not extra:
+        return dict(defaults)
+    given = {k.lower() for k in extra}
+    merged = {k: v for k, v in defaults.items() if k.lower() not in given}
+    merged.update(extra)
+    return merged
 
 
 # Deltas: what a provider's stream decoder emits. The core assembles them into StreamEvents and

@@ -113,7 +113,7 @@ def test_stall_mid_stream_flushes_what_came_before(server: ScriptedServer) -> No
         total = time.monotonic() - started
     assert first == EVENTS[0]
     assert total - first_at >= 0.3  # the first chunk was flushed before the stall
-    assert total >= 0.4
+    assert total >= 0.35  # the stall began before `started` was read
     assert first + rest == b"".join(EVENTS)
 
 
