@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import modelport as mp
 
@@ -85,3 +88,162 @@ def test_bad_options_are_configuration_errors() -> None:
         mp.LLM("no-colon")
     with pytest.raises(mp.ConfigurationError):
         mp.LLM("openai-chat:m", base_url="http://127.0.0.1:9/v1", timeout=-1)
+
+
+# -- the frozen public surface (as httpx does): a change here is an API change, on purpose ----
+
+MODELPORT_ALL = {
+    "LLM",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ContextWindowExceededError",
+    "HttpxTransport",
+    "ImagePart",
+    "IncompleteStreamError",
+    "LLMError",
+    "LLMTimeoutError",
+    "Message",
+    "ModelNotFoundError",
+    "ModelRequestError",
+    "ProgressEvent",
+    "ProviderConnectionError",
+    "ProviderProtocolError",
+    "ProviderServerError",
+    "RateLimitError",
+    "RefusalError",
+    "Request",
+    "Response",
+    "ResponseFormat",
+    "RetryPolicy",
+    "SchemaConversionError",
+    "StdlibTransport",
+    "StreamEvent",
+    "StructuredOutputError",
+    "TextPart",
+    "Timeouts",
+    "ToolCall",
+    "ToolExecutionError",
+    "ToolResult",
+    "ToolSpec",
+    "TruncatedOutputError",
+    "Usage",
+    "hookimpl",
+}
+
+PROVIDER_ALL = {
+    "ERROR_KINDS",
+    "PROVIDER_MEMBERS",
+    "AuthenticationError",
+    "BadRequestError",
+    "BaseProvider",
+    "ConfigurationError",
+    "ContextWindowExceededError",
+    "FinishDelta",
+    "ImagePart",
+    "IncompleteStreamError",
+    "LLMError",
+    "LLMTimeoutError",
+    "Message",
+    "MetaDelta",
+    "ModelNotFoundError",
+    "ModelProfile",
+    "ModelRequestError",
+    "Provider",
+    "ProviderConnectionError",
+    "ProviderProtocolError",
+    "ProviderServerError",
+    "ProviderSettings",
+    "RateLimitError",
+    "ReasoningDelta",
+    "RefusalDelta",
+    "Request",
+    "Response",
+    "ResponseFormat",
+    "SSEDecoder",
+    "SSEEvent",
+    "SSEResponseDecoder",
+    "StopReason",
+    "StreamDecoder",
+    "StructuredStrategy",
+    "TextDelta",
+    "TextPart",
+    "ThinkingMode",
+    "ToolCall",
+    "ToolCallDelta",
+    "ToolSpec",
+    "Usage",
+    "UsageDelta",
+    "WireDelta",
+    "WireRequest",
+    "assemble",
+    "check_provider_class",
+    "error_for_kind",
+    "error_for_status",
+    "error_from_body",
+    "error_from_payload",
+    "error_object",
+    "excerpt",
+    "hookimpl",
+    "merge_headers",
+    "new_call_id",
+    "normalize_stop_reason",
+    "parse_retry_after",
+    "protocol_error",
+    "request_id_from",
+    "retry_hint",
+}
+
+
+def test_public_api_of_modelport_is_frozen() -> None:
+    assert set(mp.__all__) == MODELPORT_ALL
+    assert len(mp.__all__) == len(MODELPORT_ALL)  # no name listed twice
+
+
+def test_public_api_of_the_provider_sdk_is_frozen() -> None:
+    from modelport import provider
+
+    assert set(provider.__all__) == PROVIDER_ALL
+    assert len(provider.__all__) == len(PROVIDER_ALL)
+    for name in provider.__all__:
+        assert getattr(provider, name) is not None, name
+    # One object per concept: the SDK re-exports the same classes users catch.
+    assert provider.RateLimitError is mp.RateLimitError
+    assert provider.Response is mp.Response
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _private_modules() -> set[str]:
+    names = set()
+    for package, folder in (
+        ("modelport", ROOT / "core/src/modelport"),
+        ("modelport.testing", ROOT / "core/src/modelport/testing"),
+    ):
+        for entry in folder.iterdir():
+            if entry.name.startswith("_") and not entry.name.startswith("__"):
+                names.add(f"{package}.{entry.name.removesuffix('.py')}")
+    return names
+
+
+def test_the_lint_ban_names_every_private_module() -> None:
+    """ruff's banned-api (TID251) keeps plugins off private modules; it takes no wildcard,
+    so a new private module must be added to pyproject.toml: run scripts/sync_banned_api.py."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    banned = set(config["tool"]["ruff"]["lint"]["flake8-tidy-imports"]["banned-api"])
+    missing = _private_modules() - banned
+    assert not missing, f"add to [tool.ruff.lint.flake8-tidy-imports.banned-api]: {missing}"
+
+
+_PRIVATE_IMPORT = re.compile(r"\bmodelport(?:\.testing)?\._[a-z]|from modelport import _")
+
+
+def test_docs_never_touch_a_private_module() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "docs").rglob("*.md"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if _PRIVATE_IMPORT.search(line)
+    ]
+    assert not offenders, offenders

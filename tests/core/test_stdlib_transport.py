@@ -64,5 +64,5 @@ def test_a_silently_closed_pooled_connection_fails_before_the_response(
     raw.close()
     with pytest.raises(mp.ProviderConnectionError) as info:
         transport.send(WireRequest("GET", server.url + "/"), Timeouts())
-    assert info.value.before_response is True  # type: ignore[attr-defined]
+    assert info.value.before_response is True
     transport.close()

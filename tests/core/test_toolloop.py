@@ -414,3 +414,27 @@ def test_sync_generator_in_async_mode_runs_off_loop(server: ScriptedServer) -> N
     r = asyncio.run(run())
     assert r.tool_results[0].content == -1
     assert not any(loop_threads)
+
+
+def test_a_result_that_cannot_be_shown_is_the_tools_error_not_a_crash() -> None:
+    """docs/tools.md: tool problems are information for the model, never a crashed loop."""
+    from modelport._tool_exec import ToolRunner
+    from modelport.tools import tool_from_function
+
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError("no str for you")
+
+        __repr__ = __str__
+
+    def broken() -> object:
+        """Returns something that cannot be rendered."""
+        return Unprintable()
+
+    events: list[mp.StreamEvent] = []
+    runner = ToolRunner([tool_from_function(broken)], deps=None, emit=events.append)
+    call = mp.ToolCall(id="c1", name="broken", arguments="{}")
+    result = asyncio.run(runner.run(call, None))
+    assert result.content is None
+    assert result.error is not None and "cannot be shown as text" in result.error
+    assert [e.type for e in events] == ["tool_error"]

@@ -103,7 +103,9 @@ _LAZY = {
 }
 
 
-_SUBMODULES = frozenset({"fn", "plugins", "provider", "testing", "thinking", "tools"})
+_SUBMODULES = frozenset(
+    {"cache", "fn", "plugins", "provider", "schema", "testing", "thinking", "tools", "transport"}
+)
 
 
 def __getattr__(name: str) -> Any:

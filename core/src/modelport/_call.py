@@ -211,11 +211,14 @@ class Call:
 
     def http_error(self, status: int, headers: Any, body: bytes) -> LLMError:
         provider = self.engine.provider
-        err: LLMError = self._provider_step(
-            "parse_error",
-            ProviderProtocolError,
-            lambda: provider.parse_error(status, headers, body),
-        )
+        try:
+            err: LLMError = self._provider_step(
+                "parse_error",
+                ProviderProtocolError,
+                lambda: provider.parse_error(status, headers, body),
+            )
+        except LLMError as failure:  # a parse_error bug: still say what the server answered
+            err = failure
         if err.request_id is None:
             err.request_id = request_id_from(headers)
         if err.status is None:

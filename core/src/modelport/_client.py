@@ -23,6 +23,7 @@ from ._errors import (
 )
 from ._events import ProgressEvent, StreamEvent
 from ._messages import Message, coerce_messages
+from ._options import check_call_options, check_llm_settings, check_request_params
 from ._plugins import PluginHost, default_host
 from ._request import Request
 from ._response import Response
@@ -129,6 +130,16 @@ class LLM:
             )
         if cache not in ("auto", "always", "never"):
             raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")
+        check_llm_settings(
+            max_retries=max_retries,
+            base_url=base_url,
+            api_key=api_key,
+            options=options,
+            on_progress=on_progress,
+        )
+        check_request_params(defaults)
+        check_call_options({"use_cache": use_cache, "hide_thinking": hide_thinking})
+        check_call_options({"verbose": verbose})
         self.host = plugins or default_host()
         cls = self.host.provider_class(self.provider_name)
         key_env = cls.api_key_env
@@ -145,8 +156,6 @@ class LLM:
                 provider=self.provider_name,
                 model=self.model,
             )
-        if max_retries < 0:
-            raise ConfigurationError("max_retries must be >= 0")
         self._defaults = defaults
         self._structured_strategy: StructuredStrategy = self.provider.profile(
             self.model
@@ -185,10 +194,15 @@ class LLM:
                 f"unknown argument(s) {sorted(unknown)}; pass provider-specific parameters in "
                 "extra_body={...}"
             )
+        check_request_params(kw)
+        check_call_options(call_kw)
+        check_call_options(loop_kw)
         params = {**self._defaults, **kw}
         stop = params.get("stop")
         if isinstance(stop, str):
             params["stop"] = [stop]
+        elif isinstance(stop, tuple):
+            params["stop"] = list(stop)
         structured = resolve_response_format(
             response_format, call_kw.get("structured_strategy", self._structured_strategy)
         )
@@ -206,9 +220,12 @@ class LLM:
                     "cannot be combined with tools=; make a separate call"
                 )
             fields.update(shaped)
-        request = Request(
-            model=self.model, messages=messages, stream=stream, **{**params, **fields}
-        )
+        try:
+            request = Request(
+                model=self.model, messages=messages, stream=stream, **{**params, **fields}
+            )
+        except ValueError as exc:  # pydantic's ValidationError: a value no check above knew
+            raise ConfigurationError(f"invalid request: {exc}") from None
         cache = call_kw.get("cache", self._base_opts.cache)
         if cache not in ("auto", "always", "never"):
             raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")

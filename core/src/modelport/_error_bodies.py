@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._error_kinds import error_for_kind, error_for_status
+from ._error_kinds import ERROR_KINDS, error_for_kind, error_for_status
 from ._errors import ModelRequestError, ProviderProtocolError
 
 __all__ = ["error_from_body", "error_from_payload", "error_object", "excerpt", "protocol_error"]
@@ -61,21 +61,31 @@ def error_object(data: Any) -> dict[str, Any] | str | None:
 
 
 def error_from_payload(
-    err: Mapping[str, Any] | str,
+    err: Mapping[str, Any] | str | None,
     *,
     status: int | None,
     headers: Mapping[str, str] | None = None,
     provider: str | None = None,
     model: str | None = None,
+    kinds: Mapping[str, int] = ERROR_KINDS,
 ) -> ModelRequestError:
     """The typed error for one error object; ``status=None`` when no HTTP status applies
-    (an error inside a 200 body or a stream), so its ``code`` / ``type`` decide."""
+    (an error inside a 200 body or a stream), so its ``code`` / ``type`` decide, looked up in
+    ``kinds`` (extend ``ERROR_KINDS`` with a provider's own codes)."""
     if isinstance(err, str):
         message, raw_code, kind = err, None, None
+    elif err is None:
+        message, raw_code, kind = "the provider reported a failure without details", None, None
     else:
-        message = _text(err.get("message")) or _text(err.get("msg")) or json.dumps(err)[:500]
+        message = (
+            _text(err.get("message"))
+            or _text(err.get("msg"))
+            or json.dumps(dict(err), default=str)[:500]
+        )
         raw_code = err.get("code")
         kind = _text(err.get("type"))
+        if kind == "error":  # a stream error event's own type, not an error kind
+            kind = None
     code = raw_code if isinstance(raw_code, str) and raw_code else kind
     numeric = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
     if status is not None:
@@ -90,6 +100,7 @@ def error_from_payload(
         provider=provider,
         model=model,
         headers=headers,
+        kinds=kinds,
     )
 
 
@@ -100,6 +111,7 @@ def error_from_body(
     *,
     provider: str | None = None,
     model: str | None = None,
+    kinds: Mapping[str, int] = ERROR_KINDS,
 ) -> ModelRequestError:
     """An HTTP error response as a typed error, whatever its body looks like (JSON or not)."""
     try:
@@ -122,7 +134,9 @@ def error_from_body(
             model=model,
             headers=headers,
         )
-    return error_from_payload(err, status=status, headers=headers, provider=provider, model=model)
+    return error_from_payload(
+        err, status=status, headers=headers, provider=provider, model=model, kinds=kinds
+    )
 
 
 def _text(value: Any) -> str | None:

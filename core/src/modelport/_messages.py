@@ -127,7 +127,15 @@ def coerce_messages(
     if isinstance(prompt, str):
         out.append(Message(role="user", content=prompt))
         return out
-    items: Iterable[Any] = [prompt] if isinstance(prompt, (Message, Mapping)) else prompt
+    if isinstance(prompt, (Message, Mapping)):
+        items: Iterable[Any] = [prompt]
+    elif isinstance(prompt, Iterable):  # bytes too: each int item is then rejected below
+        items = prompt
+    else:
+        raise ConfigurationError(
+            "the prompt must be a str, a message (dict or modelport.Message) or a list of "
+            f"messages, not {type(prompt).__name__}"
+        )
     for item in items:
         if isinstance(item, Message):
             out.append(item)

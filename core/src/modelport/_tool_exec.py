@@ -113,6 +113,14 @@ async def maybe_await(value: Any) -> Any:
     return value
 
 
+def _safe_str(value: object) -> str:
+    """``str(value)``, or a placeholder when its ``__str__`` itself raises."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<{type(value).__name__} whose str() failed>"
+
+
 def result_text(value: Any) -> str:
     """How a tool's return value is shown to the model."""
     if isinstance(value, str):
@@ -156,6 +164,16 @@ class ToolRunner:
                 StreamEvent("tool_error", result.error, source=call.name, tool_id=call.id, job=job)
             )
             return result
+        try:
+            result_text(value)  # rendered now, so a result that cannot be shown is the tool's error
+        except Exception as exc:
+            error = (
+                f"{call.name} returned a {type(value).__name__} that cannot be shown as text "
+                f"({type(exc).__name__}: {_safe_str(exc)})"
+            )
+            result = ToolResult(tool_call_id=call.id, name=call.name, error=error)
+            self.emit(StreamEvent("tool_error", error, source=call.name, tool_id=call.id, job=job))
+            return result
         result = ToolResult(tool_call_id=call.id, name=call.name, content=value)
         self.emit(StreamEvent("tool_result", value, source=call.name, tool_id=call.id, job=job))
         return result
@@ -188,7 +206,9 @@ class ToolRunner:
         except ConfigurationError:
             raise
         except Exception as exc:
-            raise _ToolFailure(f"{call.name} raised {type(exc).__name__}: {exc}") from exc
+            raise _ToolFailure(
+                f"{call.name} raised {type(exc).__name__}: {_safe_str(exc)}"
+            ) from exc
 
     async def _execute(
         self, tool: Any, call: ToolCall, job: str, args: tuple[Any, ...], kwargs: dict[str, Any]

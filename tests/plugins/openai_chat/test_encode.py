@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import modelport as mp
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from modelport._errors import ConfigurationError
 from modelport._messages import ImagePart, Message, TextPart, ToolCall
 from modelport._request import Request, ResponseFormat, ToolSpec
+from modelport.provider import WireRequest
+from modelport.testing import shaped_request
 
 from ._corpus import FAST, provider
 from ._openai_schema import validate_request_body
@@ -35,6 +38,12 @@ def body_of(request: Request, base_url: str | None = None, **options: Any) -> di
     return wire.body
 
 
+def shaped(base_url: str | None = None, **kw: Any) -> WireRequest:
+    """The wire request after the core's steps (shaping hooks, then the caller's extras)."""
+    with mp.LLM("openai-chat:gpt-4o-mini", base_url=base_url, api_key="sk-test") as llm:
+        return shaped_request(llm, "hi", **kw)
+
+
 def req(*messages: Message, **kw: Any) -> Request:
     return Request(model="gpt-4o-mini", messages=list(messages) or [Message.user("hi")], **kw)
 
@@ -55,12 +64,12 @@ def test_minimal_request_is_exactly_model_and_messages() -> None:
 
 
 def test_custom_base_url_trailing_slash_and_extra_headers() -> None:
-    p = provider("http://127.0.0.1:8080/v1/")
-    wire = p.build_request(req(extra_headers={"X-Trace": "abc", "Accept": "application/x"}))
+    url = "http://127.0.0.1:8080/v1/"
+    wire = shaped(url, extra_headers={"X-Trace": "abc", "Accept": "application/x"})
     assert wire.url == "http://127.0.0.1:8080/v1/chat/completions"
     assert wire.headers["X-Trace"] == "abc"
     assert wire.headers["Accept"] == "application/x"  # the caller's header wins
-    wire = p.build_request(req(extra_headers={"content-type": "application/json; charset=utf-8"}))
+    wire = shaped(url, extra_headers={"content-type": "application/json; charset=utf-8"})
     assert wire.headers == {
         "Accept": "application/json",
         "content-type": "application/json; charset=utf-8",
@@ -345,19 +354,18 @@ def test_stream_usage_can_be_turned_off() -> None:
 
 
 def test_extra_body_is_merged_last_and_wins() -> None:
-    body = body_of(
-        req(
-            temperature=1.0,
-            stream=True,
-            extra_body={
-                "temperature": 0.2,
-                "logprobs": True,
-                "top_logprobs": 2,
-                "stream_options": {"include_usage": False},
-                "metadata": {"run": "7"},
-            },
-        )
-    )
+    body = shaped(
+        temperature=1.0,
+        stream=True,
+        extra_body={
+            "temperature": 0.2,
+            "logprobs": True,
+            "top_logprobs": 2,
+            "stream_options": {"include_usage": False},
+            "metadata": {"run": "7"},
+        },
+    ).body
+    assert body is not None
     assert body["temperature"] == 0.2
     assert body["logprobs"] is True
     assert body["stream_options"] == {"include_usage": False}
@@ -366,7 +374,8 @@ def test_extra_body_is_merged_last_and_wins() -> None:
 
 def test_extra_body_for_compatible_servers_reaches_the_wire() -> None:
     # llama.cpp and vLLM parameters the openai types do not know: sent unchanged.
-    body = body_of(req(extra_body={"cache_prompt": True, "top_k": 40}), "http://127.0.0.1:8080")
+    body = shaped("http://127.0.0.1:8080", extra_body={"cache_prompt": True, "top_k": 40}).body
+    assert body is not None
     assert body["cache_prompt"] is True
     assert body["top_k"] == 40
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import modelport as mp
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from modelport._errors import ConfigurationError
 from modelport._messages import ImagePart, Message, TextPart, ToolCall
 from modelport._request import Request, ResponseFormat, ToolSpec
+from modelport.testing import shaped_request
 from modelport_openai_responses._decode import ITEMS_KEY
 
 from ._helpers import FAST, provider
@@ -39,11 +41,14 @@ def test_url_headers_and_minimal_body() -> None:
         "input": [{"role": "user", "content": "hi"}],
         "stream": True,
     }
-    local = provider(base_url="http://127.0.0.1:9/v1/").build_request(
-        Request(model="m", messages=[Message.user("x")], extra_headers={"accept": "x/y"})
-    )
+    with mp.LLM("openai-responses:m", base_url="http://127.0.0.1:9/v1/") as llm:
+        local = shaped_request(
+            llm, "x", extra_headers={"accept": "x/y"}, extra_body={"store": False, "top_p": 1}
+        )
     assert local.url == "http://127.0.0.1:9/v1/responses"
     assert local.headers == {"Content-Type": "application/json", "accept": "x/y"}
+    assert local.body is not None
+    assert local.body["store"] is False and local.body["top_p"] == 1  # the caller's extras win
 
 
 def test_full_request_body() -> None:
@@ -76,7 +81,6 @@ def test_full_request_body() -> None:
             max_tokens=64,
             reasoning_effort="low",
             user="u1",
-            extra_body={"store": False, "temperature": 0.1},
         ),
         reasoning_summary="auto",
         include_encrypted_reasoning=True,
@@ -103,7 +107,7 @@ def test_full_request_body() -> None:
             {"type": "function_call_output", "call_id": "call_1", "output": "3"},
             {"role": "system", "content": "Late system note."},
         ],
-        "temperature": 0.1,  # extra_body wins
+        "temperature": 0,
         "top_p": 0.5,
         "max_output_tokens": 64,
         "reasoning": {"effort": "low", "summary": "auto"},
@@ -128,7 +132,6 @@ def test_full_request_body() -> None:
                 "strict": True,
             }
         },
-        "store": False,
     }
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 from ._http import RecordedRequest
 from ._script import Fault, Reply, split_eventstream_messages, split_sse_events, sse_event
 from ._server import Entry, Handler, ScriptedServer, free_port
+from ._shaping import shaped_request
 
 __all__ = [
     "Entry",
@@ -42,6 +43,7 @@ __all__ = [
     "Reply",
     "ScriptedServer",
     "free_port",
+    "shaped_request",
     "split_eventstream_messages",
     "split_sse_events",
     "sse_event",

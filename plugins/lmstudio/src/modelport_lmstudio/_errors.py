@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from modelport._errors import (
+from modelport.provider import (
     AuthenticationError,
     ContextWindowExceededError,
     LLMError,

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelport._errors import ProviderProtocolError
+from modelport.provider import ProviderProtocolError
 
 __all__ = ["PROVIDER", "LMStudioModel", "excerpt", "parse_model_info", "protocol_error"]
 

@@ -22,9 +22,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from modelport._errors import LLMError, ProviderProtocolError
-from modelport._response import Response, StopReason
-from modelport.provider import FinishDelta, MetaDelta, SSEDecoder, StreamDecoder, WireDelta
+from modelport.provider import (
+    FinishDelta,
+    LLMError,
+    MetaDelta,
+    ProviderProtocolError,
+    Response,
+    SSEDecoder,
+    StopReason,
+    StreamDecoder,
+    WireDelta,
+)
 
 from ._errors import relabel
 from ._models import PROVIDER

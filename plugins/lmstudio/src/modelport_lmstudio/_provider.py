@@ -22,10 +22,16 @@ from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from modelport._errors import ConfigurationError, LLMError, ModelRequestError
-from modelport._request import Request
-from modelport._response import Response
-from modelport.provider import BaseProvider, ProviderSettings, WireRequest
+from modelport.provider import (
+    BaseProvider,
+    ConfigurationError,
+    LLMError,
+    ModelRequestError,
+    ProviderSettings,
+    Request,
+    Response,
+    WireRequest,
+)
 from modelport_openai_chat import OpenAIChatProvider
 
 from . import __version__

@@ -16,9 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from modelport._messages import ToolCall
-from modelport._request import Request
-from modelport._response import Response, Usage, normalize_stop
+from modelport.provider import Request, Response, ToolCall, Usage, normalize_stop_reason
 
 from ._errors import PROVIDER, error_from_payload, error_object, excerpt, protocol_error
 
@@ -59,7 +57,7 @@ def decode_response(body: bytes, request: Request | None, *, model: str | None) 
     refusal = message.get("refusal") if isinstance(message.get("refusal"), str) else None
     raw_stop = choice.get("finish_reason")
     raw_stop = raw_stop if isinstance(raw_stop, str) else None
-    stop_reason = normalize_stop(raw_stop)
+    stop_reason = normalize_stop_reason(raw_stop)
     if refusal and message.get("content") is None:
         stop_reason = "refusal"
 

@@ -10,7 +10,8 @@ request:
   the base URL and can be forced with ``options["max_tokens_field"]``.
 - ``tool_choice`` and ``parallel_tool_calls`` are sent only together with ``tools``: OpenAI
   answers 400 to either one without tools.
-- ``extra_body`` is merged last, at the top level, so a caller can always override us.
+- ``extra_body`` is not merged here: the core puts it on top of every provider's body, after
+  shaping hooks, so a caller can always override us.
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from modelport._errors import ConfigurationError
-from modelport._messages import ImagePart, Message, TextPart
-from modelport._request import Request, ToolSpec
-from modelport.provider import ProviderSettings
+from modelport.provider import (
+    ConfigurationError,
+    ImagePart,
+    Message,
+    ProviderSettings,
+    Request,
+    TextPart,
+    ToolSpec,
+)
 
 __all__ = ["encode_messages", "encode_request", "max_tokens_field"]
 
@@ -63,8 +69,6 @@ def encode_request(request: Request, settings: ProviderSettings) -> dict[str, An
         if settings.options.get("include_usage", True):
             # Without this, OpenAI streams carry no usage at all.
             body["stream_options"] = {"include_usage": True}
-    if request.extra_body:
-        body.update(request.extra_body)
     return body
 
 

@@ -27,9 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelport._messages import ToolCall
-from modelport._request import Request
-from modelport._response import Response, Usage, normalize_stop
+from modelport.provider import Request, Response, ToolCall, Usage, normalize_stop_reason
 
 from ._errors import PROVIDER, error_from_payload, excerpt, protocol_error
 
@@ -136,7 +134,7 @@ def read_output(items: Any) -> Output:
 
 
 def finish_reason(data: dict[str, Any], has_calls: bool) -> str | None:
-    """The raw stop reason, in words ``normalize_stop`` knows.
+    """The raw stop reason, in words ``normalize_stop_reason`` knows.
 
     ``completed`` -> stop, ``function_call`` -> tool_calls, ``max_output_tokens`` -> length,
     ``content_filter`` -> content_filter; other statuses pass through (and normalize to
@@ -182,7 +180,7 @@ def response_from_object(
     text = parsed.text()
     refusal = parsed.refusal()
     raw_stop = finish_reason(data, bool(parsed.calls))
-    stop_reason = normalize_stop(raw_stop)
+    stop_reason = normalize_stop_reason(raw_stop)
     if refusal and not text and stop_reason in (None, "stop"):
         stop_reason = "refusal"
     metadata: dict[str, Any] = {}

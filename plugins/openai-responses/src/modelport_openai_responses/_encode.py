@@ -17,17 +17,24 @@ Choices that are not obvious from the API reference:
 - ``stop``, ``seed`` and the penalties do not exist in the Responses API; they raise a
   ``ConfigurationError`` instead of vanishing (``extra_body`` still reaches a server that has
   them).
-- Parameters left ``None`` are omitted; ``extra_body`` is merged last so the caller wins.
+- Parameters left ``None`` are omitted; the core merges ``extra_body`` on top, so the caller
+  wins.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from modelport._errors import ConfigurationError
-from modelport._messages import ImagePart, Message, TextPart, ToolCall
-from modelport._request import Request, ToolSpec
-from modelport.provider import ProviderSettings
+from modelport.provider import (
+    ConfigurationError,
+    ImagePart,
+    Message,
+    ProviderSettings,
+    Request,
+    TextPart,
+    ToolCall,
+    ToolSpec,
+)
 
 from ._decode import ITEMS_KEY, join_by_item
 
@@ -93,8 +100,6 @@ def encode_request(request: Request, settings: ProviderSettings) -> dict[str, An
         }
     if request.stream:
         body["stream"] = True
-    if request.extra_body:
-        body.update(request.extra_body)
     return body
 
 

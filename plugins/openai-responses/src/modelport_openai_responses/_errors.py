@@ -13,15 +13,11 @@ Without an HTTP status (the last three), the error's ``code`` / ``type`` decides
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from modelport._errors import (
-    ModelRequestError,
-    ProviderProtocolError,
-)
-from modelport.provider import ERROR_KINDS, error_for_kind, error_for_status
+from modelport import provider as sdk
+from modelport.provider import ERROR_KINDS, ModelRequestError, ProviderProtocolError, excerpt
 
 __all__ = [
     "PROVIDER",
@@ -32,8 +28,6 @@ __all__ = [
 ]
 
 PROVIDER = "openai-responses"
-
-_EXCERPT = 200
 
 # Codes only the Responses API sends (image input problems), added to the core table.
 _KINDS: dict[str, int] = {
@@ -55,16 +49,8 @@ _KINDS: dict[str, int] = {
 }
 
 
-def excerpt(data: bytes | str, limit: int = _EXCERPT) -> str:
-    """A short, printable sample of what the server sent, for error messages."""
-    if isinstance(data, bytes):
-        data = data[: limit * 4].decode("utf-8", "replace")
-    text = data.strip()
-    return repr(text[:limit] + ("..." if len(text) > limit else ""))
-
-
 def protocol_error(message: str, *, model: str | None) -> ProviderProtocolError:
-    return ProviderProtocolError(message, provider=PROVIDER, model=model)
+    return sdk.protocol_error(message, provider=PROVIDER, model=model)
 
 
 def error_from_payload(
@@ -75,64 +61,13 @@ def error_from_payload(
     model: str | None = None,
 ) -> ModelRequestError:
     """The typed error for one error object; ``status=None`` when no HTTP status applies."""
-    if isinstance(err, str):
-        message, raw_code, kind = err, None, None
-    elif err is None:
-        message, raw_code, kind = "the provider reported a failure without details", None, None
-    else:
-        message = _text(err.get("message")) or json.dumps(dict(err), default=str)[:500]
-        raw_code = err.get("code")
-        kind = _text(err.get("type"))
-        if kind == "error":  # a stream error event's own type, not an error kind
-            kind = None
-    code = raw_code if isinstance(raw_code, str) and raw_code else kind
-    numeric = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
-    if status is not None:
-        error = error_for_status(
-            status, message, provider=PROVIDER, model=model, code=code, headers=headers
-        )
-    else:
-        error = error_for_kind(
-            message,
-            code=code,
-            kind=kind,
-            numeric=numeric,
-            provider=PROVIDER,
-            model=model,
-            headers=headers,
-            kinds=_KINDS,
-        )
-    return error
+    return sdk.error_from_payload(
+        err, status=status, headers=headers, provider=PROVIDER, model=model, kinds=_KINDS
+    )
 
 
 def error_from_body(
     status: int, headers: Mapping[str, str] | None, body: bytes, *, model: str | None
 ) -> ModelRequestError:
     """``parse_error``: an HTTP error response, whatever its body looks like."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        text = body[:500].decode("utf-8", "replace").strip()
-        return error_for_status(
-            status, text or f"HTTP {status}", provider=PROVIDER, model=model, headers=headers
-        )
-    err: Any = data.get("error") if isinstance(data, dict) else None
-    if not err and isinstance(data, dict):
-        detail = data.get("detail") or data.get("message")
-        if isinstance(detail, str) and detail:
-            err = detail
-    if not isinstance(err, dict | str) or not err:
-        return error_for_status(
-            status,
-            f"HTTP {status}: {excerpt(body)}",
-            provider=PROVIDER,
-            model=model,
-            headers=headers,
-        )
-    return error_from_payload(err, status=status, headers=headers, model=model)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
+    return sdk.error_from_body(status, headers, body, provider=PROVIDER, model=model, kinds=_KINDS)

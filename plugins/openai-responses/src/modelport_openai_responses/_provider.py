@@ -12,10 +12,13 @@ import json
 from collections.abc import Mapping
 from typing import ClassVar
 
-from modelport._errors import ModelRequestError
-from modelport._request import Request
-from modelport._response import Response
-from modelport.provider import BaseProvider, WireRequest, merge_headers
+from modelport.provider import (
+    BaseProvider,
+    ModelRequestError,
+    Request,
+    Response,
+    WireRequest,
+)
 
 from . import __version__
 from ._decode import decode_response
@@ -47,13 +50,10 @@ class OpenAIResponsesProvider(BaseProvider):
     requires_api_key: ClassVar[bool] = True
 
     def build_request(self, request: Request) -> WireRequest:
-        headers = merge_headers(
-            {
-                "Content-Type": "application/json",
-                "Accept": "text/event-stream" if request.stream else "application/json",
-            },
-            request.extra_headers,
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if request.stream else "application/json",
+        }
         return WireRequest(
             method="POST",
             url=f"{self.base_url}/responses",

@@ -1,0 +1,14 @@
+"""Cache backends, public names (see docs/caching.md).
+
+The core's level-1 cache is a SQLite file shared by every process of a user; ``shared_cache()``
+is the instance the built-in plugin registers, for maintenance (``clear()``, ``stats()``), and
+``SQLiteCache`` makes a differently configured one to register in its place.
+"""
+
+from __future__ import annotations
+
+from ._builtin_cache import shared_cache
+from ._sqlite_cache import SQLiteCache
+from ._sqlite_errors import CacheCorruptError, CacheError
+
+__all__ = ["CacheCorruptError", "CacheError", "SQLiteCache", "shared_cache"]
