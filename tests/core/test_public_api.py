@@ -66,7 +66,8 @@ def test_submodules_are_reachable_lazily() -> None:
     code = (
         "import sys, modelport as mp; assert 'modelport.tools' not in sys.modules; "
         "mp.tools.Depends; mp.thinking.CustomThinkingToken; mp.plugins.list_plugins; "
-        "mp.testing.ScriptedServer; print('ok')"
+        "mp.testing.ScriptedServer; mp.cache.SQLiteCache; mp.transport.Transport; "
+        "mp.schema.make_strict; mp.provider.BaseProvider; print('ok')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr

@@ -103,10 +103,11 @@ def test_refusal_is_a_typed_error(server: ScriptedServer, chat: Path) -> None:
     assert info.value.refusal == "I'm very sorry, but I can't assist with that request."
 
 
-def test_truncation_is_reported(server: ScriptedServer) -> None:
+def test_truncation_is_reported_and_not_reasked(server: ScriptedServer) -> None:
     server.add(answer('{"joke": "Why did', finish="length"))
-    with make(server) as llm, pytest.raises(mp.StructuredOutputError, match="cut off"):
-        llm.complete("joke", response_format=Joke)
+    with make(server) as llm, pytest.raises(mp.TruncatedOutputError, match="cut off"):
+        llm.complete("joke", response_format=Joke, structured_retries=2)
+    assert len(server.requests) == 1  # the same limit would cut the same answer again
 
 
 def test_validation_failure_carries_raw_text_and_errors(server: ScriptedServer) -> None:

@@ -17,9 +17,12 @@ def list_models(llm: LLM) -> list[str]:
     wire = provider.models_request()
     if wire is None:
         raise ConfigurationError(f"provider {llm.provider_name!r} cannot list models")
-    provider.authenticate(wire)
     secrets = [provider.settings.api_key] if provider.settings.api_key else []
     try:
+        if provider.auth_pending():
+            provider.prepare_auth()
+        provider.authenticate(wire)
+        secrets += provider.secrets()
         raw = llm._transport.send(wire, llm._engine.timeouts)
         try:
             body = raw.read()

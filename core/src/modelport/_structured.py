@@ -18,7 +18,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ._errors import ConfigurationError, RefusalError, StructuredOutputError
+from ._errors import (
+    ConfigurationError,
+    RefusalError,
+    StructuredOutputError,
+    TruncatedOutputError,
+)
 from ._messages import Message
 from ._request import ResponseFormat, ToolSpec
 from ._response import Response
@@ -94,7 +99,7 @@ def parse_structured(response: Response, structured: Structured | None) -> Respo
             f"the model refused: {response.refusal}", refusal=response.refusal, **common
         )
     if response.stop_reason == "length":
-        raise StructuredOutputError(
+        raise TruncatedOutputError(
             "the answer was cut off by the token limit (stop_reason='length') before the JSON "
             "was complete; raise max_tokens",
             **common,
