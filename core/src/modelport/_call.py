@@ -1,13 +1,12 @@
 """The state and sans-IO steps of one logical model call, shared by every driver.
 
-``_Call`` builds and shapes the wire request once, computes the cache key, authenticates each
+``Call`` builds and shapes the wire request once, computes the cache key, authenticates each
 attempt, classifies failures through the one retry policy, and finalizes the ``Response``. The
-drivers in ``_engine`` only move bytes and sleep.
+call program (``_program``) sequences these steps; the drivers (``_drive``) only do the I/O.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from ._progress import Progress
 from ._request import Request
 from ._response import Response, normalize_stop
 from ._timeouts import Timeouts
-from ._wire import WireRequest, merge_headers
+from ._wire import WireDelta, WireRequest, merge_headers
 
 if TYPE_CHECKING:
     from ._engine import Engine
@@ -174,18 +173,11 @@ class Call:
             raise self.contextualize(plugin_failure(error, self.engine.plugin, where, exc)) from exc
 
     def prepare_auth(self) -> None:
-        """Credentials that need I/O (sync drivers call this; async ones ``aprepare_auth``)."""
+        """Credentials that need I/O: may block (async drivers run it in a worker thread, so
+        a credential chain reaching IMDS, SSO or STS never stalls the event loop)."""
         provider = self.engine.provider
         if provider.auth_pending():
             self._provider_step("prepare_auth", ConfigurationError, provider.prepare_auth)
-
-    async def aprepare_auth(self) -> None:
-        provider = self.engine.provider
-        if provider.auth_pending():
-            # A credential chain may reach IMDS, SSO or STS: never on the event loop.
-            await asyncio.to_thread(
-                self._provider_step, "prepare_auth", ConfigurationError, provider.prepare_auth
-            )
 
     def authed(self) -> WireRequest:
         w = self.wire
@@ -247,8 +239,8 @@ class Call:
         self.attempt += 1
         return delay
 
-    def _lookup(self) -> Response | None:
-        """Cache read (blocking: async callers run it in a worker thread)."""
+    def read_cache(self) -> Response | None:
+        """Cache read (blocking: async drivers run it in a worker thread)."""
         levels, key = self.cache_levels, self.key
         if levels is None or key is None:
             return None
@@ -269,35 +261,50 @@ class Call:
         response.cache_key = key
         return response
 
-    def _hit(self, response: Response | None) -> Response | None:
+    def take_hit(self, response: Response | None) -> Response | None:
+        """A cache hit, presented for this call (on the caller's thread)."""
         if response is not None:
             response.latency_s = time.perf_counter() - self.started
             _hide_reasoning(response, self.opts)
             self.emit("cache_hit", source=response.cache_source, key=self.key)
         return response
 
-    def cached(self) -> Response | None:
-        return self._hit(self._lookup())
-
-    async def acached(self) -> Response | None:
-        if self.cache_levels is None:
-            return None
-        return self._hit(await asyncio.to_thread(self._lookup))
-
-    def _entry(self, response: Response) -> dict[str, Any] | None:
+    def write_cache(self, response: Response) -> None:
+        """Store the full response (blocking; hiding is per call, not per entry)."""
         if self.cache_levels is None or self.key is None:
-            return None
-        return entry_from_response(response)
+            return
+        entry = entry_from_response(response)
+        self.cache_levels.set(self.key, entry, self.opts.cache_ttl_s)
 
-    def store(self, response: Response) -> None:
-        entry = self._entry(response)
-        if entry is not None and self.cache_levels is not None and self.key is not None:
-            self.cache_levels.set(self.key, entry, self.opts.cache_ttl_s)
+    def parse_whole(self, body: bytes) -> Response:
+        """A non-streamed body through the provider, then client-side thinking parsing."""
+        provider = self.engine.provider
+        response: Response = self._provider_step(
+            "parse_response",
+            ProviderProtocolError,
+            lambda: provider.parse_response(body, self.request),
+        )
+        apply = self.engine.apply_thinking
+        if apply is not None:
+            apply(response, self.request, self.opts)
+        return response
 
-    async def astore(self, response: Response) -> None:
-        entry = self._entry(response)
-        if entry is not None and self.cache_levels is not None and self.key is not None:
-            await asyncio.to_thread(self.cache_levels.set, self.key, entry, self.opts.cache_ttl_s)
+    def normalized(self, deltas: list[WireDelta]) -> list[WireDelta]:
+        """Stream deltas after the ``normalize_delta`` hooks (skipped when none exist)."""
+        if not self.engine.host.has_impls("normalize_delta"):
+            return deltas
+        out: list[WireDelta] = []
+        name = self.engine.provider.name
+        for d in deltas:
+            replaced = self._hook(
+                "normalize_delta",
+                ProviderProtocolError,
+                provider=name,
+                model=self.request.model,
+                delta=d,
+            )
+            out.append(replaced[0] if replaced else d)
+        return out
 
     def deliver(self, response: Response) -> Response:
         """After storing: apply per-call presentation and report completion."""
@@ -353,7 +360,11 @@ class Call:
         return StreamAssembler(
             self.engine.provider.name,
             self.request.model,
-            thinking=self.engine.thinking_parser(self.request, self.opts),
+            thinking=(
+                factory(self.request, self.opts)
+                if (factory := self.engine.thinking_factory) is not None
+                else None
+            ),
             hide_thinking=self.opts.hide_thinking,
         )
 

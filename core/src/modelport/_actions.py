@@ -1,0 +1,108 @@
+"""The I/O a call program asks its driver for: the whole vocabulary between them.
+
+A call is written once, as a generator (``_program``) that yields these requests and receives
+their results; a sync driver performs them with blocking calls and an async driver with awaits
+(``_drive``). Nothing here performs I/O. A list yielded by a program is a batch of
+``StreamEvent``s for the caller; every other value is one of the classes below. A failure of the
+I/O is thrown back into the program at the ``yield`` that asked for it, so the program's own
+``try``/``except`` decides about retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._call import Call
+    from ._timeouts import Timeouts
+    from ._wire import WireRequest
+
+__all__ = [
+    "Blocking",
+    "Close",
+    "Done",
+    "JoinFlight",
+    "LeaveFlight",
+    "NextChunk",
+    "OpenChunks",
+    "ReadBody",
+    "Send",
+    "Sleep",
+]
+
+
+@dataclass(slots=True)
+class Send:
+    """Send ``wire``; the result is the raw response once its headers arrived."""
+
+    wire: WireRequest
+    timeouts: Timeouts
+
+
+@dataclass(slots=True)
+class ReadBody:
+    """The whole body of ``raw`` as bytes; the response is closed afterwards, always.
+
+    ``call`` set: the call's first-chunk and total deadlines bound the read (a model answer);
+    ``None``: a plain read (an error body, already bounded by the read timeout)."""
+
+    raw: Any
+    call: Call | None
+
+
+@dataclass(slots=True)
+class OpenChunks:
+    """Start reading ``raw`` chunk by chunk under ``call``'s deadlines; the result is a handle
+    for ``NextChunk`` and ``Close``."""
+
+    raw: Any
+    call: Call
+
+
+@dataclass(slots=True)
+class NextChunk:
+    """The next chunk from an ``OpenChunks`` handle, or ``None`` at the end of the body."""
+
+    handle: Any
+
+
+@dataclass(slots=True)
+class Close:
+    """Release a raw response or chunk handle (the driver also closes any left open)."""
+
+    handle: Any
+
+
+@dataclass(slots=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(slots=True)
+class Blocking:
+    """Call ``fn`` (it may block: cache I/O, a credential chain); async drivers run it in a
+    worker thread so it never stalls the event loop."""
+
+    fn: Callable[[], Any]
+
+
+@dataclass(slots=True)
+class JoinFlight:
+    """Single flight for a cache key: the result is ``False`` when this call leads (it must
+    ``LeaveFlight`` when done) or ``True`` after waiting for another call that led."""
+
+    key: str
+
+
+@dataclass(slots=True)
+class LeaveFlight:
+    key: str
+
+
+@dataclass(slots=True)
+class Done:
+    """What a driver yields last: the program's result (the ``Response``)."""
+
+    value: Any

@@ -1,0 +1,344 @@
+"""The two drivers of a call program: blocking I/O for the sync API, awaits for the async one.
+
+They are the only code that differs between sync and async calls, and they only perform the
+requests of ``_actions``: send, read (under the call's deadlines), sleep, run blocking work,
+join a single flight. Whatever the program does with results and failures is written once, in
+``_program``. A driver closes every response it opened, however the program ends (finished,
+failed, or closed early by a caller that stopped iterating).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._actions import (
+    Blocking,
+    Close,
+    Done,
+    JoinFlight,
+    LeaveFlight,
+    NextChunk,
+    OpenChunks,
+    ReadBody,
+    Send,
+    Sleep,
+)
+from ._deadline import watch
+from ._errors import LLMTimeoutError, ModelRequestError
+from ._events import StreamEvent
+
+if TYPE_CHECKING:
+    from ._call import Call
+    from ._program import Program
+    from ._transport import AsyncRawResponse, RawResponse, Transport
+
+__all__ = ["AsyncFlights", "SyncFlights", "drive_async", "drive_sync"]
+
+
+class SyncFlights:
+    """Single-flight leaders across threads, one event per cache key."""
+
+    __slots__ = ("_events", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: dict[str, threading.Event] = {}
+
+    def join(self, key: str) -> bool:
+        with self._lock:
+            event = self._events.get(key)
+            if event is None:
+                self._events[key] = threading.Event()
+                return False
+        event.wait()
+        return True
+
+    def leave(self, key: str) -> None:
+        with self._lock:
+            event = self._events.pop(key, None)
+        if event is not None:
+            event.set()
+
+
+class AsyncFlights:
+    """Single-flight leaders per event loop (an asyncio.Event belongs to one loop)."""
+
+    __slots__ = ("_events",)
+
+    def __init__(self) -> None:
+        self._events: dict[tuple[int, str], asyncio.Event] = {}
+
+    async def join(self, key: str) -> bool:
+        slot = (id(asyncio.get_running_loop()), key)
+        event = self._events.get(slot)
+        if event is None:
+            self._events[slot] = asyncio.Event()
+            return False
+        await event.wait()
+        return True
+
+    def leave(self, key: str) -> None:
+        event = self._events.pop((id(asyncio.get_running_loop()), key), None)
+        if event is not None:
+            event.set()
+
+
+# -- sync ----------------------------------------------------------------------------------------
+
+
+class _SyncChunks:
+    __slots__ = ("it", "raw")
+
+    def __init__(self, raw: RawResponse, it: Iterator[bytes]) -> None:
+        self.raw = raw
+        self.it = it
+
+    def close(self) -> None:
+        close = getattr(self.it, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            self.raw.close()
+
+
+def _read_sync(call: Call, raw: RawResponse) -> Iterator[bytes]:
+    """The body's chunks, with first-chunk and total deadlines enforced by the watchdog."""
+    t = call.timeouts
+    if t.first_chunk is None and t.total is None:
+        yield from raw.iter_bytes()
+        return
+    now = time.monotonic()
+    started = now - (time.perf_counter() - call.started)
+    phase = "first_chunk"
+    deadlines = []
+    if t.first_chunk is not None:
+        deadlines.append(started + t.first_chunk)
+    if t.total is not None:
+        deadlines.append(started + t.total)
+    w = watch(min(deadlines), raw.abort)
+    try:
+        first = True
+        for chunk in raw.iter_bytes():
+            if first:
+                first = False
+                w.cancel()
+                phase = "total"
+                if t.total is not None:
+                    w = watch(started + t.total, raw.abort)
+            yield chunk
+    except ModelRequestError:
+        if w.fired:
+            raise LLMTimeoutError(f"{phase} timeout", phase=phase) from None
+        raise
+    finally:
+        w.cancel()
+    if w.fired:
+        raise LLMTimeoutError(f"{phase} timeout", phase=phase)
+
+
+def _close_sync(handle: Any) -> None:
+    handle.close()
+
+
+def drive_sync(
+    program: Program, transport: Transport, flights: SyncFlights
+) -> Iterator[StreamEvent | Done]:
+    """Run ``program`` with blocking I/O; yields its events, then ``Done(response)``."""
+    opened: list[Any] = []
+    value: Any = None
+    error: Exception | None = None
+    try:
+        while True:
+            try:
+                action = program.send(value) if error is None else program.throw(error)
+            except StopIteration as stop:
+                yield Done(stop.value)
+                return
+            value = error = None
+            kind = type(action)
+            if kind is list:
+                yield from action
+                continue
+            try:
+                if kind is NextChunk:
+                    value = next(action.handle.it, None)
+                elif kind is Send:
+                    value = transport.send(action.wire, action.timeouts)
+                    opened.append(value)
+                elif kind is OpenChunks:
+                    value = _SyncChunks(action.raw, iter(_read_sync(action.call, action.raw)))
+                    opened.remove(action.raw)
+                    opened.append(value)
+                elif kind is ReadBody:
+                    raw = action.raw
+                    try:
+                        if action.call is None:
+                            value = raw.read()
+                        else:
+                            value = b"".join(_read_sync(action.call, raw))
+                    finally:
+                        opened.remove(raw)
+                        raw.close()
+                elif kind is Close:
+                    if action.handle in opened:
+                        opened.remove(action.handle)
+                        _close_sync(action.handle)
+                elif kind is Blocking:
+                    value = action.fn()
+                elif kind is Sleep:
+                    time.sleep(action.seconds)
+                elif kind is JoinFlight:
+                    value = flights.join(action.key)
+                elif kind is LeaveFlight:
+                    flights.leave(action.key)
+                else:
+                    raise TypeError(f"unknown program action {action!r}")
+            except Exception as exc:
+                error = exc
+    finally:
+        for handle in opened:
+            try:
+                _close_sync(handle)
+            except Exception:
+                pass
+        program.close()
+
+
+def run_sync(program: Program, transport: Transport, flights: SyncFlights) -> Any:
+    """A whole (non-streamed) call: the program's result."""
+    result: Any = None
+    for item in drive_sync(program, transport, flights):
+        if type(item) is Done:
+            result = item.value
+    return result
+
+
+# -- async ---------------------------------------------------------------------------------------
+
+
+class _AsyncChunks:
+    __slots__ = ("it", "raw")
+
+    def __init__(self, raw: AsyncRawResponse, it: AsyncIterator[bytes]) -> None:
+        self.raw = raw
+        self.it = it
+
+    async def aclose(self) -> None:
+        aclose = getattr(self.it, "aclose", None)
+        try:
+            if aclose is not None:
+                await aclose()
+        finally:
+            await self.raw.aclose()
+
+
+async def _read_async(call: Call, raw: AsyncRawResponse) -> AsyncIterator[bytes]:
+    t = call.timeouts
+    if t.first_chunk is None and t.total is None:
+        async for chunk in raw.aiter_bytes():
+            yield chunk
+        return
+    loop = asyncio.get_running_loop()
+    started = loop.time() - (time.perf_counter() - call.started)
+    total_at = started + t.total if t.total is not None else None
+    first_at = started + t.first_chunk if t.first_chunk is not None else None
+    it = raw.aiter_bytes().__aiter__()
+    phase = "first_chunk"
+    while True:
+        deadline = (
+            min(x for x in (first_at, total_at) if x is not None)
+            if (first_at is not None or total_at is not None)
+            else None
+        )
+        try:
+            async with asyncio.timeout_at(deadline):
+                chunk = await it.__anext__()
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise LLMTimeoutError(f"{phase} timeout", phase=phase) from None
+        first_at = None
+        phase = "total"
+        yield chunk
+
+
+async def drive_async(
+    program: Program, transport: Transport, flights: AsyncFlights
+) -> AsyncIterator[StreamEvent | Done]:
+    """Run ``program`` with awaits; yields its events, then ``Done(response)``.
+
+    Cancellation is thrown into the program like any failure, so its cleanup runs, and the
+    driver then closes what is still open.
+    """
+    opened: list[Any] = []
+    value: Any = None
+    error: BaseException | None = None
+    try:
+        while True:
+            try:
+                action = program.send(value) if error is None else program.throw(error)
+            except StopIteration as stop:
+                yield Done(stop.value)
+                return
+            value = error = None
+            kind = type(action)
+            if kind is list:
+                for ev in action:
+                    yield ev
+                continue
+            try:
+                if kind is NextChunk:
+                    value = await anext(action.handle.it, None)
+                elif kind is Send:
+                    value = await transport.asend(action.wire, action.timeouts)
+                    opened.append(value)
+                elif kind is OpenChunks:
+                    value = _AsyncChunks(action.raw, _read_async(action.call, action.raw))
+                    opened.remove(action.raw)
+                    opened.append(value)
+                elif kind is ReadBody:
+                    raw = action.raw
+                    try:
+                        if action.call is None:
+                            value = await raw.aread()
+                        else:
+                            value = b"".join([c async for c in _read_async(action.call, raw)])
+                    finally:
+                        opened.remove(raw)
+                        await raw.aclose()
+                elif kind is Close:
+                    if action.handle in opened:
+                        opened.remove(action.handle)
+                        await action.handle.aclose()
+                elif kind is Blocking:
+                    value = await asyncio.to_thread(action.fn)
+                elif kind is Sleep:
+                    await asyncio.sleep(action.seconds)
+                elif kind is JoinFlight:
+                    value = await flights.join(action.key)
+                elif kind is LeaveFlight:
+                    flights.leave(action.key)
+                else:
+                    raise TypeError(f"unknown program action {action!r}")
+            except (Exception, asyncio.CancelledError) as exc:
+                error = exc
+    finally:
+        for handle in opened:
+            try:
+                await handle.aclose()
+            except Exception:
+                pass
+        program.close()
+
+
+async def run_async(program: Program, transport: Transport, flights: AsyncFlights) -> Any:
+    result: Any = None
+    async for item in drive_async(program, transport, flights):
+        if type(item) is Done:
+            result = item.value
+    return result

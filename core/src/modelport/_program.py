@@ -1,0 +1,197 @@
+"""One model call, written once: cache, single flight, send with retries, decode, assemble.
+
+``call_program`` is a generator that yields the I/O it needs (``_actions``) and caller events
+(lists of ``StreamEvent``), and returns the ``Response``. The sync and async drivers in
+``_drive`` perform the I/O, so the retry rules, the error taxonomy, the cache policy and the
+stream assembly exist in one place for the four ways of calling (sync/async x whole/streamed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from ._actions import (
+    Blocking,
+    Close,
+    JoinFlight,
+    LeaveFlight,
+    NextChunk,
+    OpenChunks,
+    ReadBody,
+    Send,
+    Sleep,
+)
+from ._call import (
+    Call,
+    label_timeout,
+    pre_header_timeouts,
+    replay_events,
+    tail_events,
+    whole_events,
+)
+from ._errors import LLMError, ModelRequestError, ProviderProtocolError
+from ._events import StreamEvent
+from ._hook_calls import plugin_failure
+from ._wire import WireDelta
+
+if TYPE_CHECKING:
+    from ._response import Response
+
+__all__ = ["Program", "StreamAttempt", "call_program"]
+
+Program = Generator[Any, Any, "Response"]
+
+
+def _is_whole_json(headers: Mapping[str, str]) -> bool:
+    kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
+
+
+class StreamAttempt:
+    """One streamed attempt: bytes in, caller events out.
+
+    ``output_seen`` tells the retry rule whether anything reached the caller: after that, a
+    failure is raised, never retried, so no output is duplicated.
+    """
+
+    __slots__ = ("asm", "call", "decoder", "first", "yielded")
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self.asm = call.new_assembler()
+        provider = call.engine.provider
+        self.decoder = call._provider_step(
+            "stream_decoder", ProviderProtocolError, lambda: provider.stream_decoder(call.request)
+        )
+        self.first: float | None = None
+        self.yielded = False
+
+    def _events(self, deltas: list[WireDelta]) -> list[StreamEvent]:
+        add = self.asm.add
+        events: list[StreamEvent] = []
+        for d in self.call.normalized(deltas):
+            events += add(d)
+        if events and not self.yielded:
+            self.yielded = True
+            self.first = time.perf_counter()
+            self.call.emit("first_token")
+        return events
+
+    def _failed(self, where: str, exc: Exception) -> LLMError:
+        if isinstance(exc, LLMError):
+            return self.call.contextualize(exc)
+        err = plugin_failure(ProviderProtocolError, self.call.engine.plugin, where, exc)
+        return self.call.contextualize(err)
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        try:
+            return self._events(self.decoder.feed(chunk))
+        except Exception as exc:  # a decoder bug is the plugin's, named, never a bare error
+            raise self._failed("the stream decoder's feed", exc) from exc
+
+    def close(self) -> list[StreamEvent]:
+        try:
+            return self._events(self.decoder.close()) + self.asm.flush()
+        except Exception as exc:
+            raise self._failed("the stream decoder's close", exc) from exc
+
+    @property
+    def output_seen(self) -> bool:
+        return self.yielded or self.asm.saw_output
+
+
+def _send(call: Call) -> Generator[Any, Any, Any]:
+    """Send until the headers of a success arrive; pre-response failures retry here."""
+    provider = call.engine.provider
+    while True:
+        t = call.timeouts
+        call.emit("started")
+        try:
+            if provider.auth_pending():
+                yield Blocking(call.prepare_auth)
+            raw = yield Send(call.authed(), pre_header_timeouts(t))
+            if raw.status >= 400:
+                body = yield ReadBody(raw, None)
+                raise call.http_error(raw.status, raw.headers, body)
+            return raw
+        except ModelRequestError as err:
+            delay = call.retry_delay(call.contextualize(label_timeout(err, t)))
+            if delay:
+                yield Sleep(delay)
+
+
+def _attempts(call: Call, streaming: bool) -> Program:
+    """Attempts until one succeeds or the retry policy gives up (raising its error)."""
+    verbose = call.opts.verbose
+    while True:
+        raw = yield from _send(call)
+        if not streaming or _is_whole_json(raw.headers):
+            # Also a JSON body where a stream was asked for (a server or proxy that ignores
+            # ``stream: true``): the provider's non-streamed parser reads it.
+            try:
+                body = yield ReadBody(raw, call)
+            except ModelRequestError as err:
+                delay = call.retry_delay(call.contextualize(err))
+                if delay:
+                    yield Sleep(delay)
+                continue
+            response = call.finalize(call.parse_whole(body), raw.headers, None)
+            if call.cache_levels is not None:
+                yield Blocking(partial(call.write_cache, response))
+            response = call.deliver(response)
+            if streaming:
+                yield whole_events(response, verbose)
+            return response
+        attempt = StreamAttempt(call)
+        chunks = None
+        try:
+            chunks = yield OpenChunks(raw, call)
+            while True:
+                chunk = yield NextChunk(chunks)
+                if chunk is None:
+                    break
+                events = attempt.feed(chunk)
+                if events:
+                    yield events
+            events = attempt.close()
+            if events:
+                yield events
+        except ModelRequestError as err:
+            yield Close(chunks if chunks is not None else raw)
+            delay = call.retry_delay(call.contextualize(err), yielded=attempt.output_seen)
+            if delay:
+                yield Sleep(delay)
+            continue
+        yield Close(chunks)
+        response = call.finalize(attempt.asm.finish(), raw.headers, attempt.first)
+        if call.cache_levels is not None:
+            yield Blocking(partial(call.write_cache, response))
+        response = call.deliver(response)
+        yield tail_events(response, verbose)
+        return response
+
+
+def call_program(call: Call, streaming: bool) -> Program:
+    """The whole call: a cache hit, or attempts; identical whole calls share one flight."""
+    opts = call.opts
+    if call.cache_levels is not None:
+        hit = call.take_hit((yield Blocking(call.read_cache)))
+        if hit is not None:
+            if streaming:
+                yield replay_events(hit, opts.hide_thinking, opts.verbose)
+            return hit
+    if streaming or call.key is None:
+        return (yield from _attempts(call, streaming))
+    # Single flight: an identical call in progress will put its answer in the cache.
+    if (yield JoinFlight(call.key)):
+        hit = call.take_hit((yield Blocking(call.read_cache)))
+        if hit is not None:
+            return hit
+        return (yield from _attempts(call, streaming))
+    try:
+        return (yield from _attempts(call, streaming))
+    finally:
+        yield LeaveFlight(call.key)
