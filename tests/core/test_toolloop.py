@@ -438,3 +438,46 @@ def test_a_result_that_cannot_be_shown_is_the_tools_error_not_a_crash() -> None:
     assert result.content is None
     assert result.error is not None and "cannot be shown as text" in result.error
     assert [e.type for e in events] == ["tool_error"]
+
+
+SYNC_LOOP_SCRIPT = r"""
+import json, threading
+import modelport as mp
+from modelport.testing import Reply, ScriptedServer
+
+def reply(message, finish):
+    return Reply.json({"id": "c", "object": "chat.completion", "model": "m",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1}})
+
+seen = []
+def where() -> str:
+    "Which thread runs me."
+    seen.append(threading.current_thread() is threading.main_thread())
+    return "here"
+
+call = {"id": "c1", "type": "function", "function": {"name": "where", "arguments": "{}"}}
+with ScriptedServer() as server:
+    server.add(reply({"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"))
+    server.add(reply({"role": "assistant", "content": "done"}, "stop"))
+    with mp.LLM("openai-chat:m", base_url=server.base_url, transport=mp.StdlibTransport()) as llm:
+        r = llm.complete("go", tools=[where])
+names = sorted(t.name for t in threading.enumerate())
+print(json.dumps({"text": r.text, "main": seen, "threads": names}))
+"""
+
+
+def test_a_sync_tool_loop_runs_on_the_sync_transport_without_an_event_loop() -> None:
+    """No background loop: the stdlib transport (sync only) serves the whole loop, and a lone
+    sync tool runs on the caller's thread."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", SYNC_LOOP_SCRIPT], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["text"] == "done"
+    assert result["main"] == [True]
+    assert "modelport-loop" not in result["threads"]

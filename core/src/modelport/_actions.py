@@ -16,10 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._call import Call
+    from ._events import StreamEvent
+    from ._messages import ToolCall
     from ._timeouts import Timeouts
+    from ._tool_exec import Decision, ToolRunner
     from ._wire import WireRequest
 
 __all__ = [
+    "Ask",
     "Blocking",
     "Close",
     "Done",
@@ -28,6 +32,8 @@ __all__ = [
     "NextChunk",
     "OpenChunks",
     "ReadBody",
+    "Resolve",
+    "RunTools",
     "Send",
     "Sleep",
 ]
@@ -99,6 +105,33 @@ class JoinFlight:
 @dataclass(slots=True)
 class LeaveFlight:
     key: str
+
+
+@dataclass(slots=True)
+class Resolve:
+    """``fn(*args)``, awaited when it returns an awaitable (user callbacks may be either:
+    review predicates, ``approve=``). Sync drivers reach an awaitable through the bridge."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class Ask:
+    """Give ``event`` to the caller; the result is what the caller sends back
+    (``stream.send(decision)``), ``None`` when it just iterates on."""
+
+    event: StreamEvent
+
+
+@dataclass(slots=True)
+class RunTools:
+    """Execute one turn's tool calls (concurrently) with ``runner``; tool events reach the
+    caller as they happen; the result is the ``ToolResult`` list, in call order."""
+
+    runner: ToolRunner
+    calls: list[ToolCall]
+    decisions: dict[str, Decision]
 
 
 @dataclass(slots=True)

@@ -377,34 +377,37 @@ def _hide_reasoning(response: Response, opts: CallOptions) -> None:
             message.reasoning = None
 
 
-def tail_events(response: Response, verbose: bool) -> list[StreamEvent]:
+def tail_events(response: Response, verbose: bool, ending: bool = True) -> list[StreamEvent]:
     events: list[StreamEvent] = []
     if verbose:
         events.append(StreamEvent("verbose", verbose_metrics(response)))
     events.extend(StreamEvent("tool_call", call, tool_id=call.id) for call in response.tool_calls)
-    events.append(StreamEvent("final", response))
-    events.append(StreamEvent("done", None, data={"stop_reason": response.stop_reason}))
+    if ending:
+        events.append(StreamEvent("final", response))
+        events.append(StreamEvent("done", None, data={"stop_reason": response.stop_reason}))
     return events
 
 
-def replay_events(response: Response, hide_thinking: bool, verbose: bool) -> list[StreamEvent]:
+def replay_events(
+    response: Response, hide_thinking: bool, verbose: bool, ending: bool = True
+) -> list[StreamEvent]:
     """A cached answer as the events its stream produced (marked ``cached``)."""
     events: list[StreamEvent] = []
     if response.reasoning and not hide_thinking:
         events.append(StreamEvent("reasoning", response.reasoning, data={"cached": True}))
     if response.text:
         events.append(StreamEvent("answer", response.text, data={"cached": True}))
-    return events + tail_events(response, verbose)
+    return events + tail_events(response, verbose, ending)
 
 
-def whole_events(response: Response, verbose: bool) -> list[StreamEvent]:
+def whole_events(response: Response, verbose: bool, ending: bool = True) -> list[StreamEvent]:
     """A whole (non-streamed) answer as stream events; hidden reasoning is already gone."""
     events: list[StreamEvent] = []
     if response.reasoning:
         events.append(StreamEvent("reasoning", response.reasoning))
     if response.text:
         events.append(StreamEvent("answer", response.text))
-    return events + tail_events(response, verbose)
+    return events + tail_events(response, verbose, ending)
 
 
 def verbose_metrics(response: Response) -> dict[str, Any]:

@@ -273,11 +273,7 @@ class LLM:
         With function tools, runs the tool loop until the model answers (see docs/tools.md).
         """
         p = self._prepare(prompt, kw, stream=False)
-        if p.loop is not None:
-            from ._bgloop import run_sync
-
-            return run_sync(self._finish(p, run_sync(self._drain(p))))
-        response = self._engine.complete(p.request, p.opts)
+        response = self._engine.complete(p.request, p.opts, p.loop)
         for attempt in range(p.retries + 1):
             try:
                 return parse_structured(response, p.structured)
@@ -290,12 +286,7 @@ class LLM:
 
     async def acomplete(self, prompt: Prompt, **kw: Any) -> Response:
         p = self._prepare(prompt, kw, stream=False)
-        if p.loop is not None:
-            return await self._finish(p, await self._drain(p))
-        return await self._finish(p, await self._engine.acomplete(p.request, p.opts))
-
-    async def _finish(self, p: _Prepared, response: Response) -> Response:
-        """Validate structured output; with ``structured_retries``, re-ask with the errors."""
+        response = await self._engine.acomplete(p.request, p.opts, p.loop)
         for attempt in range(p.retries + 1):
             try:
                 return parse_structured(response, p.structured)
@@ -306,17 +297,6 @@ class LLM:
                 response = _summed(response, await self._engine.acomplete(retry, p.opts))
         raise AssertionError("unreachable")
 
-    async def _drain(self, p: _Prepared) -> Response:
-        from ._toolloop import run_tool_loop
-
-        assert p.loop is not None
-        final: Response | None = None
-        async for ev in run_tool_loop(self._engine, p.request, p.opts, p.loop):
-            if ev.type == "final":
-                final = ev.content
-        assert final is not None
-        return final
-
     def stream(self, prompt: Prompt, **kw: Any) -> Generator[StreamEvent, Any, None]:
         """Yield ``StreamEvent``s as they arrive; the ``final`` event carries the Response.
 
@@ -324,53 +304,36 @@ class LLM:
         ``stream.send(decision)``, which returns the next event.
         """
         p = self._prepare(prompt, kw, stream=True)
-        if p.loop is None:
-            for ev in self._engine.stream(p.request, p.opts):
-                if ev.type == "final":
-                    parse_structured(ev.content, p.structured)
-                yield ev
-            return
-        from ._bgloop import run_sync
-        from ._toolloop import run_tool_loop
-
-        agen = run_tool_loop(self._engine, p.request, p.opts, p.loop)
+        events = self._engine.stream(p.request, p.opts, p.loop)
         decision: Any = None
         try:
             while True:
                 try:
-                    ev = run_sync(agen.asend(decision))
-                except StopAsyncIteration:
+                    ev = events.send(decision)
+                except StopIteration:
                     return
                 if ev.type == "final":
                     parse_structured(ev.content, p.structured)
                 decision = yield ev
         finally:
-            run_sync(agen.aclose())
+            events.close()
 
     async def astream(self, prompt: Prompt, **kw: Any) -> AsyncGenerator[StreamEvent, Any]:
         """Async ``stream``; answer a ``review_request`` with ``await stream.asend(decision)``."""
         p = self._prepare(prompt, kw, stream=True)
-        if p.loop is None:
-            async for ev in self._engine.astream(p.request, p.opts):
-                if ev.type == "final":
-                    parse_structured(ev.content, p.structured)
-                yield ev
-            return
-        from ._toolloop import run_tool_loop
-
-        agen = run_tool_loop(self._engine, p.request, p.opts, p.loop)
+        events = self._engine.astream(p.request, p.opts, p.loop)
         decision: Any = None
         try:
             while True:
                 try:
-                    ev = await agen.asend(decision)
+                    ev = await events.asend(decision)
                 except StopAsyncIteration:
                     return
                 if ev.type == "final":
                     parse_structured(ev.content, p.structured)
                 decision = yield ev
         finally:
-            await agen.aclose()
+            await events.aclose()
 
     def models(self) -> list[str]:
         """Model ids the provider's server lists (when the provider supports listing)."""

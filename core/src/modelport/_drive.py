@@ -10,12 +10,14 @@ failed, or closed early by a caller that stopped iterating).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._actions import (
+    Ask,
     Blocking,
     Close,
     Done,
@@ -24,12 +26,15 @@ from ._actions import (
     NextChunk,
     OpenChunks,
     ReadBody,
+    Resolve,
+    RunTools,
     Send,
     Sleep,
 )
 from ._deadline import watch
 from ._errors import LLMTimeoutError, ModelRequestError
 from ._events import StreamEvent
+from ._tool_turns import run_turn_async, run_turn_sync
 
 if TYPE_CHECKING:
     from ._call import Call
@@ -141,14 +146,19 @@ def _read_sync(call: Call, raw: RawResponse) -> Iterator[bytes]:
         raise LLMTimeoutError(f"{phase} timeout", phase=phase)
 
 
+async def _awaited(value: Any) -> Any:
+    return await value
+
+
 def _close_sync(handle: Any) -> None:
     handle.close()
 
 
 def drive_sync(
     program: Program, transport: Transport, flights: SyncFlights
-) -> Iterator[StreamEvent | Done]:
-    """Run ``program`` with blocking I/O; yields its events, then ``Done(response)``."""
+) -> Generator[StreamEvent, Any, Any]:
+    """Run ``program`` with blocking I/O: yields its events, returns its result (the
+    ``Response``, as ``StopIteration.value``). Values sent in answer ``Ask`` requests."""
     opened: list[Any] = []
     value: Any = None
     error: Exception | None = None
@@ -157,12 +167,12 @@ def drive_sync(
             try:
                 action = program.send(value) if error is None else program.throw(error)
             except StopIteration as stop:
-                yield Done(stop.value)
-                return
+                return stop.value
             value = error = None
             kind = type(action)
             if kind is list:
-                yield from action
+                for ev in action:  # noqa: UP028  (not yield from: a value sent here is ignored)
+                    yield ev
                 continue
             try:
                 if kind is NextChunk:
@@ -196,6 +206,20 @@ def drive_sync(
                     value = flights.join(action.key)
                 elif kind is LeaveFlight:
                     flights.leave(action.key)
+                elif kind is Ask:
+                    value = yield action.event
+                elif kind is RunTools:
+                    for item in run_turn_sync(action):
+                        if isinstance(item, Done):
+                            value = item.value
+                        else:
+                            yield item
+                elif kind is Resolve:
+                    value = action.fn(*action.args)
+                    if inspect.isawaitable(value):
+                        from ._bgloop import run_sync as bridge
+
+                        value = bridge(_awaited(value))
                 else:
                     raise TypeError(f"unknown program action {action!r}")
             except Exception as exc:
@@ -210,12 +234,13 @@ def drive_sync(
 
 
 def run_sync(program: Program, transport: Transport, flights: SyncFlights) -> Any:
-    """A whole (non-streamed) call: the program's result."""
-    result: Any = None
-    for item in drive_sync(program, transport, flights):
-        if type(item) is Done:
-            result = item.value
-    return result
+    """A whole (non-streamed) call: the program's result (tool events are dropped)."""
+    driver = drive_sync(program, transport, flights)
+    while True:
+        try:
+            next(driver)
+        except StopIteration as stop:
+            return stop.value
 
 
 # -- async ---------------------------------------------------------------------------------------
@@ -268,9 +293,13 @@ async def _read_async(call: Call, raw: AsyncRawResponse) -> AsyncIterator[bytes]
 
 
 async def drive_async(
-    program: Program, transport: Transport, flights: AsyncFlights
-) -> AsyncIterator[StreamEvent | Done]:
-    """Run ``program`` with awaits; yields its events, then ``Done(response)``.
+    program: Program,
+    transport: Transport,
+    flights: AsyncFlights,
+    result: list[Any] | None = None,
+) -> AsyncGenerator[StreamEvent, Any]:
+    """Run ``program`` with awaits: yields its events; its result (the ``Response``) is
+    appended to ``result`` (an async generator cannot return a value).
 
     Cancellation is thrown into the program like any failure, so its cleanup runs, and the
     driver then closes what is still open.
@@ -283,7 +312,8 @@ async def drive_async(
             try:
                 action = program.send(value) if error is None else program.throw(error)
             except StopIteration as stop:
-                yield Done(stop.value)
+                if result is not None:
+                    result.append(stop.value)
                 return
             value = error = None
             kind = type(action)
@@ -323,6 +353,18 @@ async def drive_async(
                     value = await flights.join(action.key)
                 elif kind is LeaveFlight:
                     flights.leave(action.key)
+                elif kind is Ask:
+                    value = yield action.event
+                elif kind is RunTools:
+                    async for item in run_turn_async(action):
+                        if isinstance(item, Done):
+                            value = item.value
+                        else:
+                            yield item
+                elif kind is Resolve:
+                    value = action.fn(*action.args)
+                    if inspect.isawaitable(value):
+                        value = await value
                 else:
                     raise TypeError(f"unknown program action {action!r}")
             except (Exception, asyncio.CancelledError) as exc:
@@ -337,8 +379,7 @@ async def drive_async(
 
 
 async def run_async(program: Program, transport: Transport, flights: AsyncFlights) -> Any:
-    result: Any = None
-    async for item in drive_async(program, transport, flights):
-        if type(item) is Done:
-            result = item.value
-    return result
+    result: list[Any] = []
+    async for _ in drive_async(program, transport, flights, result):
+        pass
+    return result[0]

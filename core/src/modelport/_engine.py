@@ -7,21 +7,23 @@ rules, the error taxonomy, the cache policy and stream assembly cannot drift bet
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import TYPE_CHECKING, Any
 
-from ._actions import Done
 from ._call import Call, CallOptions
 from ._contract import Provider
 from ._drive import AsyncFlights, SyncFlights, drive_async, drive_sync, run_async, run_sync
 from ._events import ProgressEvent, StreamEvent
 from ._plugins import PluginHost
-from ._program import call_program
+from ._program import Program, call_program
 from ._request import Request
 from ._response import Response
 from ._retry import RetryPolicy
 from ._timeouts import Timeouts
 from ._transport import Transport
+
+if TYPE_CHECKING:
+    from ._toolloop import LoopSettings
 
 __all__ = ["Engine"]
 
@@ -56,24 +58,38 @@ class Engine:
         self._sync_flights = SyncFlights()
         self._async_flights = AsyncFlights()
 
-    def complete(self, request: Request, opts: CallOptions) -> Response:
-        program = call_program(Call(self, request, opts), streaming=False)
+    def _program(
+        self, request: Request, opts: CallOptions, streaming: bool, loop: LoopSettings | None
+    ) -> Program:
+        if loop is None:
+            return call_program(Call(self, request, opts), streaming)
+        from ._toolloop import tool_loop_program
+
+        return tool_loop_program(self, request, opts, loop)
+
+    def complete(
+        self, request: Request, opts: CallOptions, loop: LoopSettings | None = None
+    ) -> Response:
+        program = self._program(request, opts, False, loop)
         response: Response = run_sync(program, self.transport, self._sync_flights)
         return response
 
-    def stream(self, request: Request, opts: CallOptions) -> Iterator[StreamEvent]:
-        program = call_program(Call(self, request, opts), streaming=True)
-        for item in drive_sync(program, self.transport, self._sync_flights):
-            if type(item) is not Done:
-                yield item  # type: ignore[misc]  # not Done: a StreamEvent
+    def stream(
+        self, request: Request, opts: CallOptions, loop: LoopSettings | None = None
+    ) -> Generator[StreamEvent, Any, Any]:
+        """Events; what the caller ``send``s reaches the program (review decisions)."""
+        program = self._program(request, opts, True, loop)
+        return drive_sync(program, self.transport, self._sync_flights)
 
-    async def acomplete(self, request: Request, opts: CallOptions) -> Response:
-        program = call_program(Call(self, request, opts), streaming=False)
+    async def acomplete(
+        self, request: Request, opts: CallOptions, loop: LoopSettings | None = None
+    ) -> Response:
+        program = self._program(request, opts, False, loop)
         response: Response = await run_async(program, self.transport, self._async_flights)
         return response
 
-    async def astream(self, request: Request, opts: CallOptions) -> AsyncIterator[StreamEvent]:
-        program = call_program(Call(self, request, opts), streaming=True)
-        async for item in drive_async(program, self.transport, self._async_flights):
-            if type(item) is not Done:
-                yield item  # type: ignore[misc]
+    def astream(
+        self, request: Request, opts: CallOptions, loop: LoopSettings | None = None
+    ) -> AsyncGenerator[StreamEvent, Any]:
+        program = self._program(request, opts, True, loop)
+        return drive_async(program, self.transport, self._async_flights)

@@ -123,7 +123,7 @@ def _send(call: Call) -> Generator[Any, Any, Any]:
                 yield Sleep(delay)
 
 
-def _attempts(call: Call, streaming: bool) -> Program:
+def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
     """Attempts until one succeeds or the retry policy gives up (raising its error)."""
     verbose = call.opts.verbose
     while True:
@@ -143,7 +143,7 @@ def _attempts(call: Call, streaming: bool) -> Program:
                 yield Blocking(partial(call.write_cache, response))
             response = call.deliver(response)
             if streaming:
-                yield whole_events(response, verbose)
+                yield whole_events(response, verbose, ending)
             return response
         attempt = StreamAttempt(call)
         chunks = None
@@ -170,28 +170,31 @@ def _attempts(call: Call, streaming: bool) -> Program:
         if call.cache_levels is not None:
             yield Blocking(partial(call.write_cache, response))
         response = call.deliver(response)
-        yield tail_events(response, verbose)
+        yield tail_events(response, verbose, ending)
         return response
 
 
-def call_program(call: Call, streaming: bool) -> Program:
-    """The whole call: a cache hit, or attempts; identical whole calls share one flight."""
+def call_program(call: Call, streaming: bool, *, ending: bool = True) -> Program:
+    """The whole call: a cache hit, or attempts; identical whole calls share one flight.
+
+    ``ending=False``: a stream's ``final`` and ``done`` events are left out (a tool loop's
+    turn, whose loop ends the stream itself)."""
     opts = call.opts
     if call.cache_levels is not None:
         hit = call.take_hit((yield Blocking(call.read_cache)))
         if hit is not None:
             if streaming:
-                yield replay_events(hit, opts.hide_thinking, opts.verbose)
+                yield replay_events(hit, opts.hide_thinking, opts.verbose, ending)
             return hit
     if streaming or call.key is None:
-        return (yield from _attempts(call, streaming))
+        return (yield from _attempts(call, streaming, ending))
     # Single flight: an identical call in progress will put its answer in the cache.
     if (yield JoinFlight(call.key)):
         hit = call.take_hit((yield Blocking(call.read_cache)))
         if hit is not None:
             return hit
-        return (yield from _attempts(call, streaming))
+        return (yield from _attempts(call, streaming, ending))
     try:
-        return (yield from _attempts(call, streaming))
+        return (yield from _attempts(call, streaming, ending))
     finally:
         yield LeaveFlight(call.key)

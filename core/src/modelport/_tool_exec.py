@@ -154,31 +154,10 @@ class ToolRunner:
         tool = self.tools.get(call.name)
         return tool is None or tool.fn is not None
 
-    async def run(self, call: ToolCall, decision: Decision | None) -> ToolResult:
-        job = "job_" + os.urandom(4).hex()
-        try:
-            value = await self._run(call, decision, job)
-        except _ToolFailure as failure:
-            result = ToolResult(tool_call_id=call.id, name=call.name, error=str(failure))
-            self.emit(
-                StreamEvent("tool_error", result.error, source=call.name, tool_id=call.id, job=job)
-            )
-            return result
-        try:
-            result_text(value)  # rendered now, so a result that cannot be shown is the tool's error
-        except Exception as exc:
-            error = (
-                f"{call.name} returned a {type(value).__name__} that cannot be shown as text "
-                f"({type(exc).__name__}: {_safe_str(exc)})"
-            )
-            result = ToolResult(tool_call_id=call.id, name=call.name, error=error)
-            self.emit(StreamEvent("tool_error", error, source=call.name, tool_id=call.id, job=job))
-            return result
-        result = ToolResult(tool_call_id=call.id, name=call.name, content=value)
-        self.emit(StreamEvent("tool_result", value, source=call.name, tool_id=call.id, job=job))
-        return result
-
-    async def _run(self, call: ToolCall, decision: Decision | None, job: str) -> Any:
+    def _prepare(
+        self, call: ToolCall, decision: Decision | None
+    ) -> tuple[Any, tuple[Any, ...], dict[str, Any]]:
+        """The tool and its bound arguments, or a ``_ToolFailure`` saying why it cannot run."""
         tool = self.tools.get(call.name)
         if tool is None:
             known = ", ".join(sorted(self.tools)) or "none"
@@ -199,16 +178,76 @@ class ToolRunner:
             args, kwargs = tool.bind(arguments, self.deps)
         except ToolExecutionError as exc:
             raise _ToolFailure(exc.message) from None
+        return tool, args, kwargs
+
+    def _report(self, call: ToolCall, job: str, value: Any, exc: Exception | None) -> ToolResult:
+        """The result (or the failure) as a ``ToolResult`` plus its event; only a
+        ``ConfigurationError`` (the caller's own setup is wrong) escapes."""
+        if exc is not None:
+            if isinstance(exc, ConfigurationError):
+                raise exc
+            error = (
+                str(exc)
+                if isinstance(exc, _ToolFailure)
+                else f"{call.name} raised {type(exc).__name__}: {_safe_str(exc)}"
+            )
+            return self._error(call, job, error)
         try:
-            return await self._execute(tool, call, job, args, kwargs)
-        except _ToolFailure:
-            raise
-        except ConfigurationError:
-            raise
+            result_text(value)  # rendered now, so a result that cannot be shown is the tool's error
+        except Exception as render:
+            return self._error(
+                call,
+                job,
+                f"{call.name} returned a {type(value).__name__} that cannot be shown as text "
+                f"({type(render).__name__}: {_safe_str(render)})",
+            )
+        self.emit(StreamEvent("tool_result", value, source=call.name, tool_id=call.id, job=job))
+        return ToolResult(tool_call_id=call.id, name=call.name, content=value)
+
+    def _error(self, call: ToolCall, job: str, error: str) -> ToolResult:
+        self.emit(StreamEvent("tool_error", error, source=call.name, tool_id=call.id, job=job))
+        return ToolResult(tool_call_id=call.id, name=call.name, error=error)
+
+    async def run(self, call: ToolCall, decision: Decision | None) -> ToolResult:
+        """Async execution: async tools on the loop, sync ones in worker threads."""
+        job = _new_job()
+        try:
+            tool, args, kwargs = self._prepare(call, decision)
+            value = await self._execute(tool, call, job, args, kwargs)
         except Exception as exc:
-            raise _ToolFailure(
-                f"{call.name} raised {type(exc).__name__}: {_safe_str(exc)}"
-            ) from exc
+            return self._report(call, job, None, exc)
+        return self._report(call, job, value, None)
+
+    def run_blocking(self, call: ToolCall, decision: Decision | None) -> ToolResult:
+        """Sync execution: sync tools and generators are called directly in this thread; async
+        ones go through the bridge (``_bgloop``), the one place a sync call meets a loop."""
+        job = _new_job()
+        try:
+            tool, args, kwargs = self._prepare(call, decision)
+            if tool.kind == "sync":
+                value = tool.fn(*args, **kwargs)
+            elif tool.kind == "gen":
+                value = self._drain_gen_here(tool.fn(*args, **kwargs), call, job)
+            else:
+                from ._bgloop import run_sync
+
+                value = run_sync(self._execute(tool, call, job, args, kwargs))
+        except Exception as exc:
+            return self._report(call, job, None, exc)
+        return self._report(call, job, value, None)
+
+    def _drain_gen_here(self, gen: Any, call: ToolCall, job: str) -> Any:
+        last: Any = None
+        while True:
+            try:
+                value = next(gen)
+            except StopIteration as stop:
+                return stop.value if stop.value is not None else last
+            if isinstance(value, Return):
+                gen.close()
+                return value.value
+            self._stream(value, call, job)
+            last = value
 
     async def _execute(
         self, tool: Any, call: ToolCall, job: str, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -259,6 +298,10 @@ class ToolRunner:
                 "tool_stream", item, source=call.name, tool_id=call.id, job=job, depth=depth
             )
         )
+
+
+def _new_job() -> str:
+    return "job_" + os.urandom(4).hex()
 
 
 class _ToolFailure(Exception):

@@ -1,9 +1,11 @@
 """The tool loop, identical for every provider: model -> tool calls -> execute -> results ->
 model again, until the model answers without tool calls or ``max_tool_calls`` is reached.
 
-Written once, as an async generator of ``StreamEvent``s that also receives review decisions
-through ``asend``. ``acomplete`` drains it; ``stream``/``complete`` drive it from the background
-loop (``_bgloop``), so sync and async, streamed or not, share every rule.
+Written once, as a call program (see ``_program``): it runs each model turn as a nested call
+program and asks its driver to execute the calls (``RunTools``), to resolve user callbacks
+(``Resolve``) and to hand a ``review_request`` to the caller (``Ask``). The sync driver runs it
+on the sync transport with sync tools called directly, the async driver on the caller's loop, so
+sync and async, streamed or not, share every rule.
 
 When the limit is reached, the calls of that turn are not executed: each gets a tool message
 saying so, and one last model call is made with ``tool_choice="none"`` so the model answers with
@@ -13,22 +15,22 @@ returns the response with that call, for the caller to handle.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._call import CallOptions
+from ._actions import Ask, Resolve, RunTools
+from ._call import Call, CallOptions
 from ._events import StreamEvent
 from ._messages import Message, ToolCall
+from ._program import Program, call_program
 from ._request import Request
-from ._response import Response, ToolResult, Usage
+from ._response import ToolResult, Usage
 from ._tool_exec import (
     NO_DECISION,
     Decision,
     ToolRunner,
     coerce_decision,
-    maybe_await,
     result_text,
     review_predicate,
 )
@@ -36,7 +38,7 @@ from ._tool_exec import (
 if TYPE_CHECKING:
     from ._engine import Engine
 
-__all__ = ["LoopSettings", "run_tool_loop"]
+__all__ = ["LoopSettings", "tool_loop_program"]
 
 
 @dataclass(slots=True)
@@ -55,9 +57,9 @@ def _tool_message(call: ToolCall, result: ToolResult) -> Message:
     return Message(role="tool", tool_call_id=call.id, name=call.name, content=text)
 
 
-async def run_tool_loop(
+def tool_loop_program(
     engine: Engine, request: Request, opts: CallOptions, settings: LoopSettings
-) -> AsyncGenerator[StreamEvent, Any]:
+) -> Program:
     messages = list(request.messages)
     new_messages: list[Message] = []
     all_calls: list[ToolCall] = []
@@ -65,8 +67,7 @@ async def run_tool_loop(
     usage = Usage()
     executed = 0
     needs_review = review_predicate(settings.interceptor)
-    events: asyncio.Queue[StreamEvent] = asyncio.Queue()
-    runner = ToolRunner(settings.tools, deps=settings.deps, emit=events.put_nowait)
+    runner = ToolRunner(settings.tools, deps=settings.deps, emit=_unbound)
     specs = [tool.to_spec() for tool in settings.tools]
     last_turn = False
 
@@ -79,16 +80,8 @@ async def run_tool_loop(
                 "stream": settings.streaming,
             }
         )
-        response: Response | None = None
-        if settings.streaming:
-            async for ev in engine.astream(turn, opts):
-                if ev.type == "final":
-                    response = ev.content
-                elif ev.type != "done":
-                    yield ev
-        else:
-            response = await engine.acomplete(turn, opts)
-        assert response is not None  # the engine always ends a stream with "final"
+        call = Call(engine, turn, opts)
+        response = yield from call_program(call, settings.streaming, ending=False)
         usage = usage + response.usage
         calls = response.tool_calls
         all_calls.extend(calls)
@@ -109,44 +102,31 @@ async def run_tool_loop(
             last_turn = True
         else:
             decisions: dict[str, Decision] = {}
-            for call in calls:
+            for tool_call in calls:
                 if needs_review is None:
                     continue
                 try:
-                    arguments = call.parsed_arguments()
+                    arguments = tool_call.parsed_arguments()
                 except ValueError:
                     continue  # invalid JSON never runs; the model hears about it anyway
-                if not await maybe_await(needs_review(call.name, arguments)):
+                if not (yield Resolve(needs_review, (tool_call.name, arguments))):
                     continue
                 if settings.streaming and settings.approve is None:
-                    answer = yield StreamEvent(
-                        "review_request",
-                        call,
-                        tool_id=call.id,
-                        data={"name": call.name, "arguments": arguments},
+                    answer = yield Ask(
+                        StreamEvent(
+                            "review_request",
+                            tool_call,
+                            tool_id=tool_call.id,
+                            data={"name": tool_call.name, "arguments": arguments},
+                        )
                     )
-                    decisions[call.id] = coerce_decision(answer)
+                    decisions[tool_call.id] = coerce_decision(answer)
                 elif settings.approve is not None:
-                    answer = await maybe_await(settings.approve(call.name, arguments))
-                    decisions[call.id] = coerce_decision(answer)
+                    answer = yield Resolve(settings.approve, (tool_call.name, arguments))
+                    decisions[tool_call.id] = coerce_decision(answer)
                 else:
-                    decisions[call.id] = Decision.reject(NO_DECISION)
-            tasks = [
-                asyncio.ensure_future(runner.run(call, decisions.get(call.id))) for call in calls
-            ]
-            pending: set[asyncio.Future[ToolResult]] = set(tasks)
-            while pending:
-                getter = asyncio.ensure_future(events.get())
-                waiting: set[asyncio.Future[Any]] = {getter, *pending}
-                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    yield getter.result()
-                else:
-                    getter.cancel()
-                pending -= done
-            while not events.empty():
-                yield events.get_nowait()
-            results = [task.result() for task in tasks]
+                    decisions[tool_call.id] = Decision.reject(NO_DECISION)
+            results = yield RunTools(runner, list(calls), decisions)
             executed += len(calls)
         all_results.extend(results)
         turn_messages += [_tool_message(c, r) for c, r in zip(calls, results, strict=True)]
@@ -158,5 +138,13 @@ async def run_tool_loop(
     response.tool_calls = all_calls
     response.tool_results = all_results
     response.messages = new_messages
-    yield StreamEvent("final", response)
-    yield StreamEvent("done", None, data={"stop_reason": response.stop_reason})
+    if settings.streaming:
+        yield [
+            StreamEvent("final", response),
+            StreamEvent("done", None, data={"stop_reason": response.stop_reason}),
+        ]
+    return response
+
+
+def _unbound(event: StreamEvent) -> None:
+    raise RuntimeError("tool events are routed by the driver running the turn")

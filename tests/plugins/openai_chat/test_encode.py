@@ -99,14 +99,17 @@ def test_provider_class_attributes() -> None:
     assert provider("http://127.0.0.1:8080/v1").api_key_required() is False
 
 
-def test_plugin_registers_the_provider() -> None:
+def test_plugin_registers_the_provider_lazily() -> None:
+    from modelport.plugins import PluginHost
     from modelport_openai_chat import plugin
     from modelport_openai_chat._provider import OpenAIChatProvider
 
-    registered: list[Any] = []
-    plugin.register_providers(registered.append)
-    assert registered == [OpenAIChatProvider]
+    registered: list[tuple[Any, Any]] = []
+    plugin.register_providers(lambda target, name=None: registered.append((target, name)))
+    assert registered == [("modelport_openai_chat._provider:OpenAIChatProvider", "openai-chat")]
     assert hasattr(plugin.register_providers, "modelport_impl")
+    host = PluginHost(allow={"openai-chat"}, strict=True)
+    assert host.provider_class("openai-chat") is OpenAIChatProvider
 
 
 # -- messages --------------------------------------------------------------------------------
