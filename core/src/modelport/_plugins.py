@@ -3,12 +3,16 @@
 Plugins load on first use (the first ``LLM`` or ``modelport plugins``), never on
 ``import modelport``. Each plugin is imported, registered and validated in its own ``try``: a
 broken plugin is named in a warning and skipped, unless strict mode is on. Blocked plugins are
-never imported. Environment variables (read when the host is created):
+never imported. What the plugins register is collected by ``_registry`` in pluggy's call order;
+a provider registered as ``"module:Class"`` is imported only when its name is first resolved.
+Environment variables (read when the host is created):
 
 - ``MODELPORT_DISABLE_PLUGINS=a,b``   block these names (entry points and built-ins)
 - ``MODELPORT_LOAD_PLUGINS=a,b``      load only these entry points (built-ins stay unless blocked)
 - ``MODELPORT_STRICT_PLUGINS=1``      raise ``ConfigurationError`` on any plugin failure
-- ``MODELPORT_TRACE_PLUGINS=1``       print every hook call to stderr
+- ``MODELPORT_TRACE_PLUGINS=1``       print plugin loading, every registration and every hook
+                                      call to stderr (``modelport ...`` lines, plus pluggy's
+                                      own trace of ``pm.hook`` calls)
 """
 
 from __future__ import annotations
@@ -17,9 +21,8 @@ import difflib
 import os
 import sys
 import threading
-import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from types import ModuleType
 from typing import Any
@@ -27,9 +30,10 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from ._contract import Provider, check_provider_class
+from ._contract import Provider
 from ._errors import ConfigurationError
 from ._markers import PROJECT
+from ._registry import CacheRegistration, Registry, ThinkingRegistration, collect, report_problem
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -37,6 +41,8 @@ __all__ = [
     "PluginHost",
     "PluginInfo",
     "ThinkingRegistration",
+    "default_host",
+    "reset_default_host",
 ]
 
 ENTRY_POINT_GROUP = "modelport"
@@ -50,42 +56,24 @@ BUILTIN_PLUGINS: dict[str, str] = {
 
 @dataclass(slots=True)
 class PluginInfo:
+    """One plugin as ``modelport plugins`` shows it; ``providers`` are the names it serves."""
+
     name: str
     version: str | None
     hooks: list[str]
     builtin: bool = False
     error: str | None = None
+    providers: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "version": self.version, "hooks": self.hooks}
+        if self.providers:
+            out["providers"] = self.providers
         if self.builtin:
             out["builtin"] = True
         if self.error:
             out["error"] = self.error
         return out
-
-
-@dataclass(slots=True)
-class CacheRegistration:
-    backend: Any
-    level: int
-    plugin: str
-
-
-@dataclass(slots=True)
-class ThinkingRegistration:
-    start: str
-    end: str
-    models: Callable[[str, str], bool] | None
-    plugin: str
-
-
-@dataclass
-class _Registry:
-    providers: dict[str, type[Provider]] = field(default_factory=dict)
-    provider_plugin: dict[str, str] = field(default_factory=dict)
-    caches: list[CacheRegistration] = field(default_factory=list)
-    thinking: list[ThinkingRegistration] = field(default_factory=list)
 
 
 def _env_names(name: str) -> set[str] | None:
@@ -97,6 +85,11 @@ def _env_names(name: str) -> set[str] | None:
 
 def _truthy(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _trace(line: str) -> None:
+    """One trace line, in the ``modelport hook <name> -> <plugin>`` style of ``_hook_calls``."""
+    sys.stderr.write(f"modelport {line}\n")
 
 
 class PluginHost:
@@ -123,11 +116,15 @@ class PluginHost:
         self._lock = threading.RLock()
         self._loaded = False
         self._info: dict[str, PluginInfo] = {}
-        self._registry: _Registry | None = None
+        self._registry: Registry | None = None
+        self._problems: dict[str, list[str]] = {}  # per plugin, from the last collection
         self._impl_cache: dict[str, bool] = {}
         if self.trace:
             self.pm.trace.root.setwriter(sys.stderr.write)
             self.pm.enable_tracing()
+
+    def _tracer(self) -> Callable[[str], None] | None:
+        return _trace if self.trace else None
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -149,7 +146,8 @@ class PluginHost:
             plugin_name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
             if plugin_name in self.blocked:
                 raise ConfigurationError(f"plugin {plugin_name!r} is blocked")
-            self._add(plugin_name, lambda: plugin, version=None, builtin=False)
+            source = getattr(plugin, "__name__", None) or type(plugin).__qualname__
+            self._add(plugin_name, lambda: plugin, source, version=None, builtin=False)
             self._invalidate()
             return plugin_name
 
@@ -171,8 +169,10 @@ class PluginHost:
             return
         for name, module in BUILTIN_PLUGINS.items():
             if name in self.blocked:
+                self._skipped(name, "blocked")
                 continue
-            self._add(name, partial(_import, module), version=_core_version(), builtin=True)
+            load = partial(_import, module)
+            self._add(name, load, module, version=_core_version(), builtin=True)
         if self.use_entry_points:
             self._load_entry_points()
         self._loaded = True
@@ -181,16 +181,32 @@ class PluginHost:
         from importlib.metadata import entry_points
 
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            if ep.name in self.blocked or ep.name in self._info:
+            if ep.name in self._info:
+                continue
+            if ep.name in self.blocked:
+                self._skipped(ep.name, "blocked")
                 continue
             if self.allow is not None and ep.name not in self.allow:
+                self._skipped(ep.name, "not in the allow-list")
                 continue
             version = ep.dist.version if ep.dist is not None else None
-            self._add(ep.name, ep.load, version=version, builtin=False)
+            self._add(ep.name, ep.load, ep.value, version=version, builtin=False)
+
+    def _skipped(self, name: str, why: str) -> None:
+        if self.trace:
+            _trace(f"skip plugin {name} ({why})")
 
     def _add(
-        self, name: str, load: Callable[[], object], *, version: str | None, builtin: bool
+        self,
+        name: str,
+        load: Callable[[], object],
+        source: str,
+        *,
+        version: str | None,
+        builtin: bool,
     ) -> None:
+        if self.trace:
+            _trace(f"load plugin {name} -> {source}")
         try:
             plugin = load()
             self.pm.register(plugin, name=name)
@@ -217,12 +233,9 @@ class PluginHost:
 
     def _fail(self, name: str, version: str | None, builtin: bool, exc: Exception) -> None:
         text = f"{type(exc).__name__}: {exc}"
-        if self.strict:
-            raise ConfigurationError(f"modelport plugin {name!r} failed to load: {text}") from exc
-        warnings.warn(
-            f"modelport plugin {name!r} failed to load and was skipped: {text}",
-            RuntimeWarning,
-            stacklevel=4,
+        what = f"modelport plugin {name!r} failed to load"
+        report_problem(
+            f"{what}: {text}", f"{what} and was skipped: {text}", strict=self.strict, cause=exc
         )
         self._info[name] = PluginInfo(
             name=name, version=version, hooks=[], builtin=builtin, error=text
@@ -234,69 +247,21 @@ class PluginHost:
         self._registry = None
         self._impl_cache.clear()
 
-    def registry(self) -> _Registry:
+    def registry(self) -> Registry:
         self.load()
         reg = self._registry
         if reg is None:
             with self._lock:
-                reg = self._registry = self._collect()
-        return reg
-
-    def _collect(self) -> _Registry:
-        reg = _Registry()
-        for impl in self.pm.hook.register_providers.get_hookimpls():
-
-            def add_provider(cls: object, _plugin: str = impl.plugin_name) -> None:
-                checked = check_provider_class(cls, _plugin)
-                name = checked.name
-                if name in reg.providers:
-                    raise ConfigurationError(
-                        f"provider {name!r} is already registered by plugin "
-                        f"{reg.provider_plugin[name]!r}"
+                reg = self._registry
+                if reg is None:
+                    self._problems = {}
+                    reg = self._registry = collect(
+                        self.pm, strict=self.strict, trace=self._tracer(), record=self._record
                     )
-                reg.providers[name] = checked
-                reg.provider_plugin[name] = _plugin
-
-            self._call_isolated(impl, "register_providers", register=add_provider)
-        for impl in self.pm.hook.register_caches.get_hookimpls():
-
-            def add_cache(backend: Any, level: int = 1, _plugin: str = impl.plugin_name) -> None:
-                reg.caches.append(CacheRegistration(backend, int(level), _plugin))
-
-            self._call_isolated(impl, "register_caches", register=add_cache)
-        reg.caches.sort(key=lambda c: c.level)
-        for impl in self.pm.hook.register_thinking.get_hookimpls():
-
-            def add_thinking(
-                start: str,
-                end: str,
-                models: Callable[[str, str], bool] | None = None,
-                _plugin: str = impl.plugin_name,
-            ) -> None:
-                if not start or not end:
-                    raise ConfigurationError("a thinking pattern needs both start and end")
-                reg.thinking.append(ThinkingRegistration(start, end, models, _plugin))
-
-            self._call_isolated(impl, "register_thinking", register=add_thinking)
         return reg
 
-    def _call_isolated(self, impl: Any, hook: str, **kwargs: Any) -> None:
-        try:
-            impl.function(**kwargs)
-        except Exception as exc:
-            text = f"{type(exc).__name__}: {exc}"
-            if self.strict:
-                raise ConfigurationError(
-                    f"modelport plugin {impl.plugin_name!r} failed in {hook}: {text}"
-                ) from exc
-            warnings.warn(
-                f"modelport plugin {impl.plugin_name!r} failed in {hook} and was skipped: {text}",
-                RuntimeWarning,
-                stacklevel=5,
-            )
-            info = self._info.get(impl.plugin_name)
-            if info is not None:
-                info.error = f"{hook}: {text}"
+    def _record(self, plugin: str, text: str) -> None:
+        self._problems.setdefault(plugin, []).append(text)
 
     def has_impls(self, hook: str) -> bool:
         """Whether any plugin implements a per-request hook (cached: skip unused hooks)."""
@@ -308,9 +273,10 @@ class PluginHost:
         return cached
 
     def provider_class(self, name: str) -> type[Provider]:
+        """The class serving model specs ``name:...``, imported now if registered lazily."""
         reg = self.registry()
-        cls = reg.providers.get(name)
-        if cls is None:
+        entry = reg.providers.get(name)
+        if entry is None:
             available = ", ".join(sorted(reg.providers)) or "none installed"
             hint = ""
             close = difflib.get_close_matches(name, list(reg.providers), n=1)
@@ -320,11 +286,21 @@ class PluginHost:
                 f"unknown provider {name!r} (available: {available}){hint}. "
                 f"Install its plugin, e.g. pip install modelport-{name}"
             )
-        return cls
+        return entry.resolve(self._tracer())
+
+    def provider_names(self) -> list[str]:
+        """Every registered provider name, without importing a lazily registered class."""
+        return sorted(self.registry().providers)
 
     def plugins(self) -> list[PluginInfo]:
-        self.registry()
-        return sorted(self._info.values(), key=lambda i: (not i.builtin, i.name))
+        """Every loaded or failed plugin; lists provider names without importing their classes."""
+        reg = self.registry()
+        out = []
+        for info in self._info.values():
+            problems = ([info.error] if info.error else []) + self._problems.get(info.name, [])
+            served = sorted(n for n, p in reg.provider_plugin.items() if p == info.name)
+            out.append(replace(info, error="; ".join(problems) or None, providers=served))
+        return sorted(out, key=lambda i: (not i.builtin, i.name))
 
 
 def _import(module: str) -> ModuleType:

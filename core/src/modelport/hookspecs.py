@@ -31,11 +31,22 @@ __all__ = [
 
 @hookspec
 def register_providers(register: Callable[..., None]) -> None:
-    """Register provider classes: call ``register(ProviderClass)`` once per provider.
+    """Register providers: ``register("package.module:Class", name="my-api")`` (lazy) or
+    ``register(ProviderClass)``, once per provider.
 
-    The class's ``name`` is the prefix of model specs (``"openai-chat"`` in
-    ``"openai-chat:gpt-4o-mini"``). Registering a name twice is a plugin error, named in a
-    warning; the first registration wins.
+    The name is the prefix of model specs (``"my-api"`` in ``"my-api:some-model"``). The lazy
+    form is preferred: the core knows the name without importing anything, and imports the
+    class the first time a model spec names it, so creating an ``LLM`` for one provider does not
+    import every installed provider's translator. The class is then checked against the provider
+    contract, and its ``name`` must equal the registered one; a failure there is a
+    ``ConfigurationError`` naming the plugin and the target. Listing plugins or providers never
+    imports a lazily registered class (it only checks that the module can be found).
+
+    Implementations are called in pluggy's order (``tryfirst`` first, then the most recently
+    registered plugin, then ``trylast``) and the first registration of a name wins. Override
+    another plugin's provider on purpose with ``@hookimpl(tryfirst=True)``: that is silent. Two
+    registrations of one name with the same priority are a conflict: the loser is named in a
+    warning (``ConfigurationError`` in strict mode).
     """
 
 

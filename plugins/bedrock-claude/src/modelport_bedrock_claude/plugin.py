@@ -1,18 +1,19 @@
-"""Entry point (group ``modelport``, name ``bedrock-claude``): registers the provider class.
+"""Entry point (group ``modelport``, name ``bedrock-claude``): registers the provider by name.
 
-Kept separate from the translator so that the entry-point module is the only thing the core's
-plugin loader has to import; neither imports botocore.
+The class is named as a string so that loading this plugin imports nothing but this module: the
+translator is imported the first time a model spec says ``bedrock-claude:...``, so an ``LLM``
+for another provider, ``modelport plugins`` and ``modelport models`` never pay for it, and
+blocking the plugin by name never imports it. Neither imports botocore: the provider does, on
+its first signed request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from modelport._markers import hookimpl
-
-from ._provider import BedrockClaudeProvider
+from modelport import hookimpl
 
 
 @hookimpl
 def register_providers(register: Callable[..., None]) -> None:
-    register(BedrockClaudeProvider)
+    register("modelport_bedrock_claude._provider:BedrockClaudeProvider", name="bedrock-claude")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from modelport._markers import hookimpl
+from modelport import hookimpl
 
 from ._backend import DynamoDBCache
 

@@ -1,18 +1,18 @@
-"""Entry point (group ``modelport``, name ``openai-chat``): registers the provider class.
+"""Entry point (group ``modelport``, name ``openai-chat``): registers the provider by name.
 
-Kept separate from the translator so that the entry-point module is the only thing the core's
-plugin loader has to import, and blocking the plugin by name never imports the translator.
+The class is named as a string so that loading this plugin imports nothing but this module: the
+translator is imported the first time a model spec says ``openai-chat:...``, so an ``LLM`` for
+another provider, ``modelport plugins`` and ``modelport models`` never pay for it, and blocking
+the plugin by name never imports it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from modelport._markers import hookimpl
-
-from ._provider import OpenAIChatProvider
+from modelport import hookimpl
 
 
 @hookimpl
 def register_providers(register: Callable[..., None]) -> None:
-    register(OpenAIChatProvider)
+    register("modelport_openai_chat._provider:OpenAIChatProvider", name="openai-chat")
