@@ -25,6 +25,7 @@ from ._events import ProgressEvent, StreamEvent
 from ._messages import Message, coerce_messages
 from ._options import check_call_options, check_llm_settings, check_request_params
 from ._plugins import PluginHost, default_host
+from ._program import Program
 from ._request import Request
 from ._response import Response
 from ._retry import RetryPolicy
@@ -272,21 +273,19 @@ class LLM:
 
         With function tools, runs the tool loop until the model answers (see docs/tools.md).
         """
-        p = self._prepare(prompt, kw, stream=False)
-        response = self._engine.complete(p.request, p.opts, p.loop)
-        for attempt in range(p.retries + 1):
-            try:
-                return parse_structured(response, p.structured)
-            except StructuredOutputError as exc:
-                if attempt == p.retries or not _retryable(exc):
-                    raise
-                retry = _retry_request(p, response, exc)
-                response = _summed(response, self._engine.complete(retry, p.opts))
-        raise AssertionError("unreachable")
+        response: Response = self._engine.run(self._whole(self._prepare(prompt, kw, stream=False)))
+        return response
 
     async def acomplete(self, prompt: Prompt, **kw: Any) -> Response:
-        p = self._prepare(prompt, kw, stream=False)
-        response = await self._engine.acomplete(p.request, p.opts, p.loop)
+        program = self._whole(self._prepare(prompt, kw, stream=False))
+        response: Response = await self._engine.arun(program)
+        return response
+
+    def _whole(self, p: _Prepared) -> Program:
+        """A whole call, then structured validation; ``structured_retries`` re-asks with the
+        validation errors (one program, so sync and async share it)."""
+        engine = self._engine
+        response: Response = yield from engine.program(p.request, p.opts, False, p.loop)
         for attempt in range(p.retries + 1):
             try:
                 return parse_structured(response, p.structured)
@@ -294,7 +293,8 @@ class LLM:
                 if attempt == p.retries or not _retryable(exc):
                     raise
                 retry = _retry_request(p, response, exc)
-                response = _summed(response, await self._engine.acomplete(retry, p.opts))
+                again = yield from engine.program(retry, p.opts, False, None)
+                response = _summed(response, again)
         raise AssertionError("unreachable")
 
     def stream(self, prompt: Prompt, **kw: Any) -> Generator[StreamEvent, Any, None]:
@@ -304,7 +304,10 @@ class LLM:
         ``stream.send(decision)``, which returns the next event.
         """
         p = self._prepare(prompt, kw, stream=True)
-        events = self._engine.stream(p.request, p.opts, p.loop)
+        events = self._engine.drive(self._engine.program(p.request, p.opts, True, p.loop))
+        if p.structured is None:
+            yield from events  # forwards send() too
+            return
         decision: Any = None
         try:
             while True:
@@ -321,7 +324,7 @@ class LLM:
     async def astream(self, prompt: Prompt, **kw: Any) -> AsyncGenerator[StreamEvent, Any]:
         """Async ``stream``; answer a ``review_request`` with ``await stream.asend(decision)``."""
         p = self._prepare(prompt, kw, stream=True)
-        events = self._engine.astream(p.request, p.opts, p.loop)
+        events = self._engine.adrive(self._engine.program(p.request, p.opts, True, p.loop))
         decision: Any = None
         try:
             while True:
@@ -329,7 +332,7 @@ class LLM:
                     ev = await events.asend(decision)
                 except StopAsyncIteration:
                     return
-                if ev.type == "final":
+                if ev.type == "final" and p.structured is not None:
                     parse_structured(ev.content, p.structured)
                 decision = yield ev
         finally:

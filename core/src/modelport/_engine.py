@@ -1,8 +1,8 @@
 """One provider instance over one transport: the four ways to run a call.
 
-``complete`` / ``stream`` / ``acomplete`` / ``astream`` all run the same call program
-(``_program``); only the driver differs (``_drive``: blocking I/O or awaits). So the retry
-rules, the error taxonomy, the cache policy and stream assembly cannot drift between them.
+Every way of calling runs the same program (``_program``: one model call; ``_toolloop``: the
+tool loop); only the driver differs (``_drive``: blocking I/O or awaits). So the retry rules,
+the error taxonomy, the cache policy and stream assembly cannot drift between them.
 """
 
 from __future__ import annotations
@@ -58,38 +58,42 @@ class Engine:
         self._sync_flights = SyncFlights()
         self._async_flights = AsyncFlights()
 
-    def _program(
+    def program(
         self, request: Request, opts: CallOptions, streaming: bool, loop: LoopSettings | None
     ) -> Program:
+        """The call program for a request: one model call, or the tool loop."""
         if loop is None:
             return call_program(Call(self, request, opts), streaming)
         from ._toolloop import tool_loop_program
 
         return tool_loop_program(self, request, opts, loop)
 
-    def complete(
-        self, request: Request, opts: CallOptions, loop: LoopSettings | None = None
-    ) -> Response:
-        program = self._program(request, opts, False, loop)
-        response: Response = run_sync(program, self.transport, self._sync_flights)
-        return response
+    def run(self, program: Program) -> Any:
+        """A whole program with blocking I/O; its result."""
+        return run_sync(program, self.transport, self._sync_flights)
 
-    def stream(
-        self, request: Request, opts: CallOptions, loop: LoopSettings | None = None
-    ) -> Generator[StreamEvent, Any, Any]:
-        """Events; what the caller ``send``s reaches the program (review decisions)."""
-        program = self._program(request, opts, True, loop)
+    async def arun(self, program: Program) -> Any:
+        return await run_async(program, self.transport, self._async_flights)
+
+    def drive(self, program: Program) -> Generator[StreamEvent, Any, Any]:
+        """A program's events with blocking I/O; values sent in answer review requests."""
         return drive_sync(program, self.transport, self._sync_flights)
 
-    async def acomplete(
-        self, request: Request, opts: CallOptions, loop: LoopSettings | None = None
-    ) -> Response:
-        program = self._program(request, opts, False, loop)
-        response: Response = await run_async(program, self.transport, self._async_flights)
+    def adrive(self, program: Program) -> AsyncGenerator[StreamEvent, Any]:
+        return drive_async(program, self.transport, self._async_flights)
+
+    # The plain entry points, for callers that run one request as it is.
+
+    def complete(self, request: Request, opts: CallOptions) -> Response:
+        response: Response = self.run(self.program(request, opts, False, None))
         return response
 
-    def astream(
-        self, request: Request, opts: CallOptions, loop: LoopSettings | None = None
-    ) -> AsyncGenerator[StreamEvent, Any]:
-        program = self._program(request, opts, True, loop)
-        return drive_async(program, self.transport, self._async_flights)
+    def stream(self, request: Request, opts: CallOptions) -> Generator[StreamEvent, Any, Any]:
+        return self.drive(self.program(request, opts, True, None))
+
+    async def acomplete(self, request: Request, opts: CallOptions) -> Response:
+        response: Response = await self.arun(self.program(request, opts, False, None))
+        return response
+
+    def astream(self, request: Request, opts: CallOptions) -> AsyncGenerator[StreamEvent, Any]:
+        return self.adrive(self.program(request, opts, True, None))
