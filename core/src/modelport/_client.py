@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._call import CallOptions
 from ._contract import Provider, ProviderSettings, StructuredStrategy
@@ -33,6 +33,9 @@ from ._structured import Structured, parse_structured, resolve_response_format, 
 from ._thinking_setup import ThinkingSetup
 from ._timeouts import Timeouts, coerce_timeouts
 from ._transport import HttpxTransport, Transport
+
+if TYPE_CHECKING:
+    from ._toolloop import LoopSettings
 
 __all__ = ["LLM"]
 
@@ -78,7 +81,7 @@ class _Prepared:
     request: Request
     opts: CallOptions
     structured: Structured | None
-    loop: Any  # LoopSettings when function tools run in a loop
+    loop: LoopSettings | None  # set when function tools run in a loop
     retries: int = 0
 
 

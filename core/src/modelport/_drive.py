@@ -13,7 +13,7 @@ import asyncio
 import inspect
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
 
 from ._actions import (
@@ -98,20 +98,18 @@ class AsyncFlights:
 class _SyncChunks:
     __slots__ = ("it", "raw")
 
-    def __init__(self, raw: RawResponse, it: Iterator[bytes]) -> None:
+    def __init__(self, raw: RawResponse, it: Generator[bytes, None, None]) -> None:
         self.raw = raw
         self.it = it
 
     def close(self) -> None:
-        close = getattr(self.it, "close", None)
         try:
-            if close is not None:
-                close()
+            self.it.close()  # ends the deadline watchdog of ``_read_sync``
         finally:
             self.raw.close()
 
 
-def _read_sync(call: Call, raw: RawResponse) -> Iterator[bytes]:
+def _read_sync(call: Call, raw: RawResponse) -> Generator[bytes, None, None]:
     """The body's chunks, with first-chunk and total deadlines enforced by the watchdog."""
     t = call.timeouts
     if t.first_chunk is None and t.total is None:
@@ -181,7 +179,7 @@ def drive_sync(
                     value = transport.send(action.wire, action.timeouts)
                     opened.append(value)
                 elif kind is OpenChunks:
-                    value = _SyncChunks(action.raw, iter(_read_sync(action.call, action.raw)))
+                    value = _SyncChunks(action.raw, _read_sync(action.call, action.raw))
                     opened.remove(action.raw)
                     opened.append(value)
                 elif kind is ReadBody:
@@ -249,20 +247,18 @@ def run_sync(program: Program, transport: Transport, flights: SyncFlights) -> An
 class _AsyncChunks:
     __slots__ = ("it", "raw")
 
-    def __init__(self, raw: AsyncRawResponse, it: AsyncIterator[bytes]) -> None:
+    def __init__(self, raw: AsyncRawResponse, it: AsyncGenerator[bytes, None]) -> None:
         self.raw = raw
         self.it = it
 
     async def aclose(self) -> None:
-        aclose = getattr(self.it, "aclose", None)
         try:
-            if aclose is not None:
-                await aclose()
+            await self.it.aclose()
         finally:
             await self.raw.aclose()
 
 
-async def _read_async(call: Call, raw: AsyncRawResponse) -> AsyncIterator[bytes]:
+async def _read_async(call: Call, raw: AsyncRawResponse) -> AsyncGenerator[bytes, None]:
     t = call.timeouts
     if t.first_chunk is None and t.total is None:
         async for chunk in raw.aiter_bytes():
