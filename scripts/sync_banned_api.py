@@ -15,14 +15,21 @@ HEADER = "[tool.ruff.lint.flake8-tidy-imports.banned-api]\n"
 
 
 def private_modules() -> list[str]:
+    """The first private component of every module path under the public packages (ruff's
+    ban on a module covers its submodules)."""
     names = []
-    for package, folder in (
-        ("modelport", ROOT / "core/src/modelport"),
-        ("modelport.testing", ROOT / "core/src/modelport/testing"),
-    ):
+
+    def walk(package: str, folder: Path) -> None:
         for entry in sorted(folder.iterdir()):
-            if entry.name.startswith("_") and not entry.name.startswith("__"):
-                names.append(f"{package}.{entry.name.removesuffix('.py')}")
+            if entry.name.startswith("__") or entry.suffix not in ("", ".py"):
+                continue
+            name = entry.name.removesuffix(".py")
+            if name.startswith("_"):
+                names.append(f"{package}.{name}")
+            elif entry.is_dir() and (entry / "__init__.py").exists():
+                walk(f"{package}.{name}", entry)
+
+    walk("modelport", ROOT / "core/src/modelport")
     return names
 
 

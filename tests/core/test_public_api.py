@@ -217,15 +217,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _private_modules() -> set[str]:
-    names = set()
-    for package, folder in (
-        ("modelport", ROOT / "core/src/modelport"),
-        ("modelport.testing", ROOT / "core/src/modelport/testing"),
-    ):
-        for entry in folder.iterdir():
-            if entry.name.startswith("_") and not entry.name.startswith("__"):
-                names.add(f"{package}.{entry.name.removesuffix('.py')}")
-    return names
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from sync_banned_api import private_modules
+    finally:
+        sys.path.pop(0)
+    return set(private_modules())
 
 
 def test_the_lint_ban_names_every_private_module() -> None:
