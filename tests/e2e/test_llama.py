@@ -302,3 +302,23 @@ def test_fn_decorators_end_to_end(llama_think: LlamaServer) -> None:
         pairs = list(chat([], "hi"))
     assert "".join(c for c, _ in pairs) == ANSWER
     assert pairs[-1][1][-1] == {"role": "assistant", "content": ANSWER}
+
+
+@pytest.mark.parametrize("mode", ["sync", "stream"])
+def test_a_tool_call_cut_off_by_max_tokens_is_answered_not_replayed(
+    llama_plain: LlamaServer, mode: str
+) -> None:
+    """With max_tokens=36 the tiny model's tool call stops at '{'. The loop answers it with an
+    error tool result and replays the call with valid (empty) arguments: llama.cpp answers 500
+    to a history whose tool-call arguments are not JSON."""
+    with llm(llama_plain, use_cache=False) as model:
+        if mode == "sync":
+            r = model.complete("Weather?", tools=[lookup_weather], max_tokens=36)
+        else:
+            events = list(model.stream("Weather?", tools=[lookup_weather], max_tokens=36))
+            r = next(e.content for e in events if e.type == "final")
+            assert any(e.type == "tool_error" for e in events)
+    assert r.tool_calls[0].arguments == "{"  # what the model sent stays visible
+    assert r.tool_results[0].error is not None and "invalid JSON" in r.tool_results[0].error
+    assert r.messages[0].tool_calls[0].arguments == "{}"  # what is replayed is valid JSON
+    assert r.text == ANSWER

@@ -92,7 +92,7 @@ def tool_loop_program(
             or not all(runner.executable(c) for c in calls)
         ):
             break
-        turn_messages = list(response.messages)
+        turn_messages = [_replayable(m) for m in response.messages]
         if executed + len(calls) > settings.max_tool_calls:
             note = (
                 f"not executed: the limit of {settings.max_tool_calls} tool calls per request "
@@ -144,6 +144,25 @@ def tool_loop_program(
             StreamEvent("done", None, data={"stop_reason": response.stop_reason}),
         ]
     return response
+
+
+def _replayable(message: Message) -> Message:
+    """The assistant turn as it is sent back: a call whose arguments are not a JSON object (cut
+    off by ``max_tokens``, or malformed) is replayed with ``{}``. Its tool result already tells
+    the model what was wrong; replaying the broken text makes servers reject the whole request
+    (llama.cpp answers 500). ``Response.tool_calls`` keeps the arguments as they came."""
+    if not message.tool_calls:
+        return message
+    fixed = []
+    changed = False
+    for call in message.tool_calls:
+        try:
+            call.parsed_arguments()
+        except ValueError:
+            call = call.model_copy(update={"arguments": "{}"})
+            changed = True
+        fixed.append(call)
+    return message.model_copy(update={"tool_calls": fixed}) if changed else message
 
 
 def _unbound(event: StreamEvent) -> None:
