@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import warnings
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -205,7 +206,7 @@ def test_errors_are_stamped_with_provider_model_and_request_id(server: ScriptedS
 
 def test_a_truncated_stream_is_an_incomplete_stream_error(server: ScriptedServer) -> None:
     server.add(Reply.sse(STREAM[:2]))
-    with toy(server, max_retries=0) as llm, pytest.raises(mp.IncompleteStreamError) as info:
+    with toy(server, retry=0) as llm, pytest.raises(mp.IncompleteStreamError) as info:
         list(llm.stream("hello"))
     assert info.value.provider == "toy"
 
@@ -259,7 +260,7 @@ def test_a_decoder_bug_is_a_protocol_error(server: ScriptedServer) -> None:
 
 def test_a_parse_error_bug_is_a_protocol_error(server: ScriptedServer) -> None:
     server.add(Reply.status(500, {"error": "x"}))
-    with toy(server, ParseErrorBug, max_retries=0) as llm:
+    with toy(server, ParseErrorBug, retry=0) as llm:
         with pytest.raises(mp.ProviderProtocolError) as info:
             llm.complete("hello")
     assert "parse_error" in str(info.value) and info.value.status == 500
@@ -306,7 +307,7 @@ def test_a_hook_bug_is_a_typed_error_naming_the_plugin(
 ) -> None:
     server.route("POST", "/v1/generate", Reply.sse(STREAM))
     with toy(server, hooks=BuggyHooks(hook)) as llm, pytest.raises(error) as info:
-        list(llm.stream("hello", temperature=0, use_cache=True, cache="always"))
+        list(llm.stream("hello", temperature=0, cache="always"))
     assert "buggy-hooks" in str(info.value) and hook in str(info.value)
 
 
@@ -337,7 +338,7 @@ def test_bad_call_options_are_configuration_errors(server: ScriptedServer, kw: A
 
 
 @pytest.mark.parametrize(
-    "kw", [{"max_retries": "3"}, {"temperature": "hot"}, {"api_key": ["k1", "k2"]}]
+    "kw", [{"retry": "3"}, {"retry": -1}, {"temperature": "hot"}, {"api_key": ["k1", "k2"]}]
 )
 def test_bad_llm_settings_are_configuration_errors(server: ScriptedServer, kw: Any) -> None:
     with pytest.raises(mp.ConfigurationError) as info:
@@ -351,3 +352,36 @@ def test_a_prompt_that_is_no_message_is_a_configuration_error(
 ) -> None:
     with toy(server) as llm, pytest.raises(mp.ConfigurationError):
         llm.complete(prompt)
+
+
+# -- one name per concept; LLM-wide defaults for every per-call option -------------------------
+
+
+def test_old_spellings_warn_once_and_still_work(server: ScriptedServer) -> None:
+    from modelport import _deprecations
+
+    _deprecations._warned.clear()
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        a = toy(server, use_cache=False)
+        b = toy(server, use_cache=False)
+    assert len([w for w in record if "use_cache" in str(w.message)]) == 1  # once
+    assert a._base_opts.cache == b._base_opts.cache == "never"
+    with pytest.warns(DeprecationWarning, match="max_retries"):
+        c = toy(server, max_retries=5)
+    assert c._engine.retry.max_retries == 5
+    with pytest.raises(mp.ConfigurationError, match="retry= only"):
+        toy(server, max_retries=1, retry=2)
+    assert toy(server, retry=4)._engine.retry.max_retries == 4
+
+
+def test_every_per_call_option_can_be_an_llm_default(server: ScriptedServer) -> None:
+    server.route("POST", "/v1/generate", Reply.json(ANSWER))
+    with toy(server, temperature=0, system="be brief", cache="never", verbose=True) as llm:
+        events = list(llm.stream("hello"))
+        assert any(e.type == "verbose" for e in events)  # the LLM's default
+        llm.complete("hello", system="be long")  # the call's own value wins
+    first, second = (r.json()["prompt"] for r in server.requests)
+    assert first.startswith("be brief") and second.startswith("be long")
+    with pytest.raises(mp.ConfigurationError, match="unknown LLM option"):
+        toy(server, bogus=1)

@@ -131,8 +131,8 @@ def test_cache_backend_and_key_parts(server: ScriptedServer, chat: Path) -> None
         plugin.salt = "v2"  # a key part changed: a miss
         assert llm.complete("hi").cache_source == "miss"
         assert llm.complete("hi", temperature=0.7).cache_source == "miss"  # sampling: no cache
-        assert llm.complete("hi", use_cache=False).cache_source == "miss"
-    assert len(server.requests) == 4  # miss, salt change, sampling, use_cache=False
+        assert llm.complete("hi", cache="never").cache_source == "miss"
+    assert len(server.requests) == 4  # miss, salt change, sampling, cache="never"
     assert plugin.backend.data
     for key, entry in plugin.backend.data.items():
         assert CANARY not in key and CANARY not in json.dumps(entry)
@@ -233,5 +233,5 @@ def test_provider_resolved_secrets_are_scrubbed_from_core_errors(
     server.add(Reply.from_file(chat / "chat-nonstream-text.json"))
     with mp.LLM("leaky:m", base_url=server.base_url, api_key="k", plugins=host) as llm:
         with pytest.raises(mp.ProviderProtocolError) as info:
-            llm.complete("hi", use_cache=False)
+            llm.complete("hi", cache="never")
     assert secret not in str(info.value) and "[REDACTED]" in str(info.value)

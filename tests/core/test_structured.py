@@ -46,7 +46,7 @@ def chat(conformance: Path) -> Path:
 
 
 def make(server: ScriptedServer, **kw: Any) -> mp.LLM:
-    kw.setdefault("use_cache", False)
+    kw.setdefault("cache", "never")
     return mp.LLM("openai-chat:gpt-4.1-nano", base_url=server.base_url, api_key="k", **kw)
 
 
@@ -207,7 +207,7 @@ def test_cached_answer_is_revalidated_against_the_current_schema(
 
     server.add(Reply.from_file(chat / "chat-structured-json-schema.json"))
     server.add(answer('{"joke": "better", "rating": 10}'))
-    with make(server, use_cache=True, temperature=0) as llm:
+    with make(server, cache="auto", temperature=0) as llm:
         first = llm.complete("joke", response_format=Joke)
         again = llm.complete("joke", response_format=Joke)
         assert (first.cache_source, again.cache_source) == ("miss", "l1")

@@ -136,7 +136,7 @@ def server() -> Iterator[ScriptedServer]:
 
 def make(server: ScriptedServer, script: Any) -> mp.LLM:
     server.route("POST", "/v1/chat/completions", Model(script))
-    return mp.LLM("openai-chat:scripted", base_url=server.base_url, api_key="k", use_cache=False)
+    return mp.LLM("openai-chat:scripted", base_url=server.base_url, api_key="k", cache="never")
 
 
 def three_tools_script(messages: list[dict[str, Any]], body: dict[str, Any]) -> Reply:

@@ -230,7 +230,7 @@ def lookup_weather(city: str, days: int = 1) -> str:
 @pytest.mark.parametrize("mode", ["sync", "stream", "async"])
 def test_tool_loop_end_to_end(llama_plain: LlamaServer, mode: str) -> None:
     """The tiny model calls the tool with schema-valid arguments, then answers in text."""
-    with llm(llama_plain, use_cache=False) as model:
+    with llm(llama_plain, cache="never") as model:
         if mode == "sync":
             r = model.complete("Weather?", tools=[lookup_weather])
         elif mode == "stream":
@@ -253,7 +253,7 @@ class Reply(BaseModel):
 
 def test_structured_output_end_to_end(llama_plain: LlamaServer) -> None:
     no_think = {"chat_template_kwargs": {"enable_thinking": False}}
-    with llm(llama_plain, use_cache=False) as model:
+    with llm(llama_plain, cache="never") as model:
         r = model.complete("Answer.", response_format=Reply, extra_body=no_think)
         streamed = list(model.stream("Answer.", response_format=Reply, extra_body=no_think))
     assert isinstance(r.structured, Reply) and r.structured.answer
@@ -262,7 +262,7 @@ def test_structured_output_end_to_end(llama_plain: LlamaServer) -> None:
 
 def test_verbose_metrics_are_real(llama_think: LlamaServer) -> None:
     """Issue 4: token counts from usage (not chunk counts), TTFT, tokens/s over generation."""
-    with llm(llama_think, use_cache=False, verbose=True) as model:
+    with llm(llama_think, cache="never", verbose=True) as model:
         events = list(model.stream("Say hello."))
         server_count = model.complete("Say hello.").usage.output_tokens
     verbose = next(e for e in events if e.type == "verbose").content
@@ -275,7 +275,7 @@ def test_verbose_metrics_are_real(llama_think: LlamaServer) -> None:
 
 def test_stdlib_transport_against_llama(llama_plain: LlamaServer) -> None:
     """The http.client transport: streaming, then a call on the connection llama.cpp closed."""
-    with llm(llama_plain, use_cache=False, transport=mp.StdlibTransport()) as model:
+    with llm(llama_plain, cache="never", transport=mp.StdlibTransport()) as model:
         events = list(model.stream("Say hello."))
         whole = model.complete("Say hello.")
         again = model.complete("Say hello.", max_tokens=3)
@@ -287,7 +287,7 @@ def test_stdlib_transport_against_llama(llama_plain: LlamaServer) -> None:
 def test_fn_decorators_end_to_end(llama_think: LlamaServer) -> None:
     from modelport.fn import llm_chat, llm_function
 
-    model = llm(llama_think, use_cache=False)
+    model = llm(llama_think, cache="never")
 
     @llm_function(model)
     def greet(name: str) -> str:
@@ -311,7 +311,7 @@ def test_a_tool_call_cut_off_by_max_tokens_is_answered_not_replayed(
     """With max_tokens=36 the tiny model's tool call stops at '{'. The loop answers it with an
     error tool result and replays the call with valid (empty) arguments: llama.cpp answers 500
     to a history whose tool-call arguments are not JSON."""
-    with llm(llama_plain, use_cache=False) as model:
+    with llm(llama_plain, cache="never") as model:
         if mode == "sync":
             r = model.complete("Weather?", tools=[lookup_weather], max_tokens=36)
         else:

@@ -50,7 +50,6 @@ __all__ = [
 class CallOptions:
     """Per-call knobs that are not part of the wire request (so not part of the cache key)."""
 
-    use_cache: bool = True
     cache: str = "auto"  # "auto": deterministic requests only; "always"; "never"
     clear_cache: bool = False
     cache_ttl_s: float | None = None
@@ -133,7 +132,7 @@ class Call:
         self.cache_levels: CacheLevels | None = None
         caches = host.registry().caches
         cacheable = opts.cache == "always" or (opts.cache == "auto" and _is_deterministic(request))
-        if caches and opts.use_cache and cacheable:
+        if caches and cacheable:
             # Client-side processing that shapes the stored response (thinking-tag parsing)
             # is part of the key too, or a cached parse would leak into another setting.
             extra: list[dict[str, Any]] = [opts.key_parts] if opts.key_parts else []

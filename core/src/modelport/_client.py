@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._call import CallOptions
 from ._contract import Provider, ProviderSettings, StructuredStrategy
+from ._deprecations import warn_once
 from ._engine import Engine
 from ._errors import (
     ConfigurationError,
@@ -73,6 +74,14 @@ _CALL_FIELDS = frozenset(
     }
 )
 
+# Everything a call accepts can be an LLM-wide default too.
+_DEFAULTABLE = (
+    _REQUEST_FIELDS
+    | _LOOP_FIELDS
+    | (_CALL_FIELDS - {"use_cache"})
+    | {"system", "tools", "response_format"}
+)
+
 Prompt = str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any]]
 
 
@@ -112,8 +121,8 @@ class LLM:
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: Timeouts | float | None = None,
-        max_retries: int = 2,
-        retry: RetryPolicy | None = None,
+        retry: RetryPolicy | int | None = None,
+        max_retries: int | None = None,
         on_progress: Callable[[ProgressEvent], Any] | None = None,
         options: Mapping[str, Any] | None = None,
         plugins: PluginHost | None = None,
@@ -122,28 +131,45 @@ class LLM:
         hide_thinking: bool = False,
         verbose: bool = False,
         cache: str = "auto",
-        use_cache: bool = True,
+        use_cache: bool | None = None,
         **defaults: Any,
     ) -> None:
         self.provider_name, self.model = parse_spec(model)
-        unknown = set(defaults) - _REQUEST_FIELDS
+        unknown = set(defaults) - _DEFAULTABLE
         if unknown:
             raise ConfigurationError(
                 f"unknown LLM option(s) {sorted(unknown)}; pass provider-specific parameters in "
                 "extra_body={...}"
             )
+        if use_cache is not None:
+            warn_once("use_cache=", "cache='never' to turn caching off")
+            check_call_options({"use_cache": use_cache})
+            if not use_cache:
+                cache = "never"
         if cache not in ("auto", "always", "never"):
             raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")
+        if max_retries is not None:
+            warn_once("max_retries=", "retry=N (or retry=mp.RetryPolicy(...))")
+            if retry is not None:
+                raise ConfigurationError("pass retry= only (max_retries= is its old spelling)")
+            retry = max_retries
+        if retry is None:
+            retry = RetryPolicy()
+        elif not isinstance(retry, RetryPolicy):
+            check_llm_settings(
+                max_retries=retry, base_url=None, api_key=None, options=None, on_progress=None
+            )
+            retry = RetryPolicy(max_retries=retry)
         check_llm_settings(
-            max_retries=max_retries,
+            max_retries=retry.max_retries,
             base_url=base_url,
             api_key=api_key,
             options=options,
             on_progress=on_progress,
         )
         check_request_params(defaults)
-        check_call_options({"use_cache": use_cache, "hide_thinking": hide_thinking})
-        check_call_options({"verbose": verbose})
+        check_call_options(defaults)
+        check_call_options({"hide_thinking": hide_thinking, "verbose": verbose})
         self.host = plugins or default_host()
         cls = self.host.provider_class(self.provider_name)
         key_env = cls.api_key_env
@@ -165,15 +191,13 @@ class LLM:
             self.model
         ).structured_output
         self._thinking = ThinkingSetup(self.host, self.provider_name, self.model, thinking)
-        self._base_opts = CallOptions(
-            use_cache=use_cache, cache=cache, hide_thinking=hide_thinking, verbose=verbose
-        )
+        self._base_opts = CallOptions(cache=cache, hide_thinking=hide_thinking, verbose=verbose)
         self._transport = transport or HttpxTransport()
         self._engine = Engine(
             self.provider,
             self.host,
             self._transport,
-            retry=retry or RetryPolicy(max_retries=max_retries),
+            retry=retry,
             timeouts=coerce_timeouts(timeout),
             secrets=[api_key] if api_key else [],
             on_progress=on_progress,
@@ -187,6 +211,8 @@ class LLM:
     # -- building a request ----------------------------------------------------------------
 
     def _prepare(self, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> _Prepared:
+        # One precedence rule: a call's own argument, else the LLM's default, else modelport's.
+        kw = {**self._defaults, **kw}
         system = kw.pop("system", None)
         tools = kw.pop("tools", None)
         response_format = kw.pop("response_format", None)
@@ -201,7 +227,7 @@ class LLM:
         check_request_params(kw)
         check_call_options(call_kw)
         check_call_options(loop_kw)
-        params = {**self._defaults, **kw}
+        params = kw
         stop = params.get("stop")
         if isinstance(stop, str):
             params["stop"] = [stop]
@@ -231,10 +257,13 @@ class LLM:
         except ValueError as exc:  # pydantic's ValidationError: a value no check above knew
             raise ConfigurationError(f"invalid request: {exc}") from None
         cache = call_kw.get("cache", self._base_opts.cache)
+        if "use_cache" in call_kw:
+            warn_once("use_cache=", "cache='never' to turn caching off")
+            if not call_kw["use_cache"]:
+                cache = "never"
         if cache not in ("auto", "always", "never"):
             raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")
         opts = CallOptions(
-            use_cache=call_kw.get("use_cache", self._base_opts.use_cache),
             cache=cache,
             clear_cache=call_kw.get("clear_cache", False),
             cache_ttl_s=call_kw.get("cache_ttl_s"),
