@@ -95,6 +95,7 @@ def test_bad_options_are_configuration_errors() -> None:
 
 MODELPORT_ALL = {
     "LLM",
+    "AbortSignal",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",

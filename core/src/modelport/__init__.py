@@ -31,6 +31,7 @@ from ._errors import (
 from ._markers import hookimpl
 
 if TYPE_CHECKING:
+    from ._abort import AbortSignal
     from ._client import LLM
     from ._events import ProgressEvent, StreamEvent
     from ._messages import ImagePart, Message, TextPart, ToolCall
@@ -45,6 +46,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "LLM",
+    "AbortSignal",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
@@ -84,6 +86,7 @@ __all__ = [
 
 _LAZY = {
     "LLM": "._client",
+    "AbortSignal": "._abort",
     "ProgressEvent": "._events",
     "StreamEvent": "._events",
     "ImagePart": "._messages",

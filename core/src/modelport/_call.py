@@ -32,6 +32,7 @@ from ._timeouts import Timeouts
 from ._wire import WireDelta, WireRequest, merge_headers
 
 if TYPE_CHECKING:
+    from ._abort import AbortSignal
     from ._engine import Engine
 
 __all__ = [
@@ -59,6 +60,7 @@ class CallOptions:
     on_progress: Callable[[ProgressEvent], Any] | None = None
     accept_cached: Callable[[Response], bool] | None = None
     key_parts: dict[str, Any] = field(default_factory=dict)
+    abort: AbortSignal | None = None
 
 
 def _is_deterministic(request: Request) -> bool:
@@ -81,6 +83,7 @@ class Call:
         "progress",
         "request",
         "started",
+        "streaming",
         "timeouts",
         "wire",
     )
@@ -88,6 +91,7 @@ class Call:
     def __init__(self, engine: Engine, request: Request, opts: CallOptions) -> None:
         self.engine = engine
         self.request = request
+        self.streaming = request.stream
         self.opts = opts
         self.timeouts = opts.timeouts or engine.timeouts
         self.attempt = 1
@@ -376,14 +380,19 @@ def _hide_reasoning(response: Response, opts: CallOptions) -> None:
             message.reasoning = None
 
 
-def tail_events(response: Response, verbose: bool, ending: bool = True) -> list[StreamEvent]:
+def tail_events(
+    response: Response, verbose: bool, ending: bool = True, aborted: str | None = None
+) -> list[StreamEvent]:
     events: list[StreamEvent] = []
     if verbose:
         events.append(StreamEvent("verbose", verbose_metrics(response)))
     events.extend(StreamEvent("tool_call", call, tool_id=call.id) for call in response.tool_calls)
     if ending:
-        events.append(StreamEvent("final", response))
-        events.append(StreamEvent("done", None, data={"stop_reason": response.stop_reason}))
+        end: dict[str, Any] = {"stop_reason": response.stop_reason}
+        if aborted is not None:
+            end.update(aborted=True, reason=aborted)
+        events.append(StreamEvent("final", response, data=dict(end)))
+        events.append(StreamEvent("done", None, data=end))
     return events
 
 

@@ -33,7 +33,7 @@ from ._retry import RetryPolicy
 from ._structured import Structured, parse_structured, resolve_response_format, retry_messages
 from ._thinking_setup import ThinkingSetup
 from ._timeouts import Timeouts, coerce_timeouts
-from ._transport import HttpxTransport, Transport
+from ._transport import Transport
 
 if TYPE_CHECKING:
     from ._toolloop import LoopSettings
@@ -71,6 +71,7 @@ _CALL_FIELDS = frozenset(
         "on_progress",
         "structured_strategy",
         "structured_retries",
+        "abort",
     }
 )
 
@@ -112,6 +113,8 @@ class LLM:
 
     ``LLM("openai-chat:gpt-4o-mini", api_key=..., base_url=...)``. Keyword defaults such as
     ``temperature=0`` apply to every call unless a call overrides them.
+    ``transport=``: a registered name (``"httpx2"``, the default unless ``MODELPORT_TRANSPORT``
+    names another; ``"stdlib"``; ``"aiohttp"`` with its plugin) or a transport object.
     """
 
     def __init__(
@@ -126,7 +129,7 @@ class LLM:
         on_progress: Callable[[ProgressEvent], Any] | None = None,
         options: Mapping[str, Any] | None = None,
         plugins: PluginHost | None = None,
-        transport: Transport | None = None,
+        transport: Transport | str | None = None,
         thinking: Any = None,
         hide_thinking: bool = False,
         verbose: bool = False,
@@ -192,7 +195,7 @@ class LLM:
         ).structured_output
         self._thinking = ThinkingSetup(self.host, self.provider_name, self.model, thinking)
         self._base_opts = CallOptions(cache=cache, hide_thinking=hide_thinking, verbose=verbose)
-        self._transport = transport or HttpxTransport()
+        self._transport = self.host.transport(transport)
         self._engine = Engine(
             self.provider,
             self.host,
@@ -271,6 +274,7 @@ class LLM:
             verbose=call_kw.get("verbose", self._base_opts.verbose),
             timeouts=coerce_timeouts(call_kw["timeout"]) if "timeout" in call_kw else None,
             on_progress=call_kw.get("on_progress"),
+            abort=call_kw.get("abort"),
         )
         if structured is not None:
             opts.accept_cached = _structured_check(structured)
@@ -305,12 +309,13 @@ class LLM:
 
         With function tools, runs the tool loop until the model answers (see docs/tools.md).
         """
-        response: Response = self._engine.run(self._whole(self._prepare(prompt, kw, stream=False)))
+        p = self._prepare(prompt, kw, stream=False)
+        response: Response = self._engine.run(self._whole(p), p.opts.abort)
         return response
 
     async def acomplete(self, prompt: Prompt, **kw: Any) -> Response:
-        program = self._whole(self._prepare(prompt, kw, stream=False))
-        response: Response = await self._engine.arun(program)
+        p = self._prepare(prompt, kw, stream=False)
+        response: Response = await self._engine.arun(self._whole(p), p.opts.abort)
         return response
 
     def _whole(self, p: _Prepared) -> Program:
@@ -336,7 +341,8 @@ class LLM:
         ``stream.send(decision)``, which returns the next event.
         """
         p = self._prepare(prompt, kw, stream=True)
-        events = self._engine.drive(self._engine.program(p.request, p.opts, True, p.loop))
+        program = self._engine.program(p.request, p.opts, True, p.loop)
+        events = self._engine.drive(program, p.opts.abort)
         if p.structured is None:
             yield from events  # forwards send() too
             return
@@ -356,7 +362,8 @@ class LLM:
     async def astream(self, prompt: Prompt, **kw: Any) -> AsyncGenerator[StreamEvent, Any]:
         """Async ``stream``; answer a ``review_request`` with ``await stream.asend(decision)``."""
         p = self._prepare(prompt, kw, stream=True)
-        events = self._engine.adrive(self._engine.program(p.request, p.opts, True, p.loop))
+        program = self._engine.program(p.request, p.opts, True, p.loop)
+        events = self._engine.adrive(program, p.opts.abort)
         decision: Any = None
         try:
             while True:

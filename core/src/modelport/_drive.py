@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
 
+from ._abort import Aborted, AbortSignal
 from ._actions import (
     Ask,
     Blocking,
@@ -94,6 +95,8 @@ class AsyncFlights:
 
 # -- sync ----------------------------------------------------------------------------------------
 
+_ABORTED = object()  # put into a turn's inbox by an abort
+
 
 class _SyncChunks:
     __slots__ = ("it", "raw")
@@ -152,14 +155,37 @@ def _close_sync(handle: Any) -> None:
     handle.close()
 
 
+# What an abort interrupts: everything that waits. Closing and bookkeeping still run.
+_WAITING = frozenset({Send, ReadBody, OpenChunks, NextChunk, Sleep, RunTools, JoinFlight, Ask})
+
+
 def drive_sync(
-    program: Program, transport: Transport, flights: SyncFlights
+    program: Program,
+    transport: Transport,
+    flights: SyncFlights,
+    abort: AbortSignal | None = None,
 ) -> Generator[StreamEvent, Any, Any]:
     """Run ``program`` with blocking I/O: yields its events, returns its result (the
-    ``Response``, as ``StopIteration.value``). Values sent in answer ``Ask`` requests."""
+    ``Response``, as ``StopIteration.value``). Values sent in answer ``Ask`` requests.
+
+    ``abort``: when it fires, open responses are shut (a blocked read returns at once) and a
+    running turn of tools stops waiting; the program gets ``Aborted`` where it waited."""
     opened: list[Any] = []
+    turn: list[Any] = []  # the inbox of the turn of tools being waited for, if any
     value: Any = None
     error: Exception | None = None
+
+    def interrupt() -> None:
+        for handle in list(opened):
+            raw = handle.raw if isinstance(handle, _SyncChunks) else handle
+            try:
+                raw.abort()
+            except Exception:
+                pass
+        for inbox in list(turn):
+            inbox.put(_ABORTED)
+
+    unsubscribe = abort.on_abort(interrupt) if abort is not None else None
     try:
         while True:
             try:
@@ -171,6 +197,9 @@ def drive_sync(
             if kind is list:
                 for ev in action:  # noqa: UP028  (not yield from: a value sent here is ignored)
                     yield ev
+                continue
+            if abort is not None and abort.aborted and kind in _WAITING:
+                error = Aborted(abort.reason or "aborted")
                 continue
             try:
                 if kind is NextChunk:
@@ -207,9 +236,12 @@ def drive_sync(
                 elif kind is Ask:
                     value = yield action.event
                 elif kind is RunTools:
-                    for item in run_turn_sync(action):
+                    for item in run_turn_sync(action, turn, interruptible=abort is not None):
                         if isinstance(item, Done):
                             value = item.value
+                        elif item is _ABORTED:
+                            reason = abort.reason if abort is not None else None
+                            raise Aborted(reason or "aborted")
                         else:
                             yield item
                 elif kind is Resolve:
@@ -221,8 +253,12 @@ def drive_sync(
                 else:
                     raise TypeError(f"unknown program action {action!r}")
             except Exception as exc:
+                if abort is not None and abort.aborted and not isinstance(exc, Aborted):
+                    exc = Aborted(abort.reason or "aborted")  # the interrupted wait, not a fault
                 error = exc
     finally:
+        if unsubscribe is not None:
+            unsubscribe()
         for handle in opened:
             try:
                 _close_sync(handle)
@@ -231,9 +267,14 @@ def drive_sync(
         program.close()
 
 
-def run_sync(program: Program, transport: Transport, flights: SyncFlights) -> Any:
+def run_sync(
+    program: Program,
+    transport: Transport,
+    flights: SyncFlights,
+    abort: AbortSignal | None = None,
+) -> Any:
     """A whole (non-streamed) call: the program's result (tool events are dropped)."""
-    driver = drive_sync(program, transport, flights)
+    driver = drive_sync(program, transport, flights, abort)
     while True:
         try:
             next(driver)
@@ -293,16 +334,31 @@ async def drive_async(
     transport: Transport,
     flights: AsyncFlights,
     result: list[Any] | None = None,
+    abort: AbortSignal | None = None,
 ) -> AsyncGenerator[StreamEvent, Any]:
     """Run ``program`` with awaits: yields its events; its result (the ``Response``) is
     appended to ``result`` (an async generator cannot return a value).
 
     Cancellation is thrown into the program like any failure, so its cleanup runs, and the
-    driver then closes what is still open.
+    driver then closes what is still open. ``abort``: when it fires while this driver awaits,
+    the await is cancelled (only then: never the caller's own code between two events) and the
+    program gets ``Aborted`` there.
     """
     opened: list[Any] = []
     value: Any = None
     error: BaseException | None = None
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    waiting = False
+
+    def cancel_the_wait() -> None:
+        if waiting and task is not None:
+            task.cancel()
+
+    def interrupt() -> None:  # may run on any thread: hop onto the loop first
+        loop.call_soon_threadsafe(cancel_the_wait)
+
+    unsubscribe = abort.on_abort(interrupt) if abort is not None else None
     try:
         while True:
             try:
@@ -317,6 +373,10 @@ async def drive_async(
                 for ev in action:
                     yield ev
                 continue
+            if abort is not None and abort.aborted and kind in _WAITING:
+                error = Aborted(abort.reason or "aborted")
+                continue
+            waiting = True
             try:
                 if kind is NextChunk:
                     value = await anext(action.handle.it, None)
@@ -364,8 +424,16 @@ async def drive_async(
                 else:
                     raise TypeError(f"unknown program action {action!r}")
             except (Exception, asyncio.CancelledError) as exc:
+                if abort is not None and abort.aborted and not isinstance(exc, Aborted):
+                    if isinstance(exc, asyncio.CancelledError) and task is not None:
+                        task.uncancel()  # our own interrupt: the caller's task goes on
+                    exc = Aborted(abort.reason or "aborted")
                 error = exc
+            finally:
+                waiting = False
     finally:
+        if unsubscribe is not None:
+            unsubscribe()
         for handle in opened:
             try:
                 await handle.aclose()
@@ -374,8 +442,13 @@ async def drive_async(
         program.close()
 
 
-async def run_async(program: Program, transport: Transport, flights: AsyncFlights) -> Any:
+async def run_async(
+    program: Program,
+    transport: Transport,
+    flights: AsyncFlights,
+    abort: AbortSignal | None = None,
+) -> Any:
     result: list[Any] = []
-    async for _ in drive_async(program, transport, flights, result):
+    async for _ in drive_async(program, transport, flights, result, abort):
         pass
     return result[0]

@@ -23,6 +23,7 @@ from ._timeouts import Timeouts
 from ._transport import Transport
 
 if TYPE_CHECKING:
+    from ._abort import AbortSignal
     from ._toolloop import LoopSettings
 
 __all__ = ["Engine"]
@@ -68,19 +69,23 @@ class Engine:
 
         return tool_loop_program(self, request, opts, loop)
 
-    def run(self, program: Program) -> Any:
+    def run(self, program: Program, abort: AbortSignal | None = None) -> Any:
         """A whole program with blocking I/O; its result."""
-        return run_sync(program, self.transport, self._sync_flights)
+        return run_sync(program, self.transport, self._sync_flights, abort)
 
-    async def arun(self, program: Program) -> Any:
-        return await run_async(program, self.transport, self._async_flights)
+    async def arun(self, program: Program, abort: AbortSignal | None = None) -> Any:
+        return await run_async(program, self.transport, self._async_flights, abort)
 
-    def drive(self, program: Program) -> Generator[StreamEvent, Any, Any]:
+    def drive(
+        self, program: Program, abort: AbortSignal | None = None
+    ) -> Generator[StreamEvent, Any, Any]:
         """A program's events with blocking I/O; values sent in answer review requests."""
-        return drive_sync(program, self.transport, self._sync_flights)
+        return drive_sync(program, self.transport, self._sync_flights, abort)
 
-    def adrive(self, program: Program) -> AsyncGenerator[StreamEvent, Any]:
-        return drive_async(program, self.transport, self._async_flights)
+    def adrive(
+        self, program: Program, abort: AbortSignal | None = None
+    ) -> AsyncGenerator[StreamEvent, Any]:
+        return drive_async(program, self.transport, self._async_flights, None, abort)
 
     # The plain entry points, for callers that run one request as it is.
 

@@ -113,7 +113,15 @@ _CALL_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "cache_ttl_s": _ttl,
     "on_progress": _callback,
     "tool_exec": _flag,
+    "abort": lambda n, v: _abort_signal(n, v),
 }
+
+
+def _abort_signal(name: str, value: Any) -> None:
+    from ._abort import AbortSignal
+
+    if not isinstance(value, AbortSignal):
+        raise _fail(name, value, "a modelport.AbortSignal")
 
 
 def check_call_options(options: Mapping[str, Any]) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Generator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ._abort import Aborted
 from ._actions import (
     Blocking,
     Close,
@@ -35,10 +36,8 @@ from ._call import (
 from ._errors import LLMError, ModelRequestError, ProviderProtocolError
 from ._events import StreamEvent
 from ._hook_calls import plugin_failure
+from ._response import Response
 from ._wire import WireDelta
-
-if TYPE_CHECKING:
-    from ._response import Response
 
 __all__ = ["Program", "StreamAttempt", "call_program"]
 
@@ -124,7 +123,41 @@ def _send(call: Call) -> Generator[Any, Any, Any]:
 
 
 def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
-    """Attempts until one succeeds or the retry policy gives up (raising its error)."""
+    """Attempts until one succeeds or the retry policy gives up (raising its error); an abort
+    ends them with what the current attempt had."""
+    current: list[StreamAttempt] = []
+    try:
+        return (yield from _attempt_loop(call, streaming, ending, current))
+    except Aborted as stop:
+        return (yield from _aborted(call, current[-1] if current else None, ending, stop.reason))
+
+
+def _aborted(
+    call: Call, attempt: StreamAttempt | None, ending: bool, reason: str
+) -> Generator[Any, Any, Response]:
+    """The partial answer, marked: text and reasoning so far; no tool call (its arguments are
+    incomplete); never cached."""
+    events: list[StreamEvent] = []
+    response = Response()
+    if attempt is not None:
+        try:
+            events = attempt.asm.flush()  # text a thinking parser held back
+            response = attempt.asm.finish()
+        except LLMError:
+            pass  # half a tool call: the text so far is what counts
+        response.tool_calls = []
+        response.messages = []
+    response.stop_reason = "aborted"
+    response.abort_reason = reason
+    response = call.deliver(call.finalize(response, {}, attempt.first if attempt else None))
+    if call.streaming:
+        yield [*events, *tail_events(response, call.opts.verbose, ending, aborted=reason)]
+    return response
+
+
+def _attempt_loop(
+    call: Call, streaming: bool, ending: bool, current: list[StreamAttempt]
+) -> Program:
     verbose = call.opts.verbose
     while True:
         raw = yield from _send(call)
@@ -146,6 +179,7 @@ def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
                 yield whole_events(response, verbose, ending)
             return response
         attempt = StreamAttempt(call)
+        current.append(attempt)
         chunks = None
         try:
             chunks = yield OpenChunks(raw, call)
@@ -189,7 +223,11 @@ def call_program(call: Call, streaming: bool, *, ending: bool = True) -> Program
     if streaming or call.key is None:
         return (yield from _attempts(call, streaming, ending))
     # Single flight: an identical call in progress will put its answer in the cache.
-    if (yield JoinFlight(call.key)):
+    try:
+        follower = yield JoinFlight(call.key)
+    except Aborted as stop:
+        return (yield from _aborted(call, None, ending, stop.reason))
+    if follower:
         hit = call.take_hit((yield Blocking(call.read_cache)))
         if hit is not None:
             return hit

@@ -11,7 +11,7 @@ from ._messages import Message, ToolCall
 __all__ = ["CacheSource", "Response", "StopReason", "ToolResult", "Usage", "normalize_stop"]
 
 StopReason = Literal[
-    "stop", "length", "tool_calls", "content_filter", "refusal", "error", "unknown"
+    "stop", "length", "tool_calls", "content_filter", "refusal", "error", "aborted", "unknown"
 ]
 CacheSource = Literal["miss", "l1", "l2"]
 
@@ -91,6 +91,7 @@ class Response(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     stop_reason: StopReason | None = None
     raw_stop_reason: str | None = None
+    abort_reason: str | None = None  # set with stop_reason "aborted" (an ``AbortSignal``)
     model: str = ""
     provider: str = ""
     request_id: str | None = None

@@ -31,17 +31,24 @@ class _Finished:
         self.error = error
 
 
-def run_turn_sync(action: RunTools) -> Iterator[StreamEvent | Done]:
+def run_turn_sync(
+    action: RunTools, waiting: list[Any], *, interruptible: bool = False
+) -> Iterator[Any]:
+    """Events, then ``Done(results)``; while it waits, its inbox is in ``waiting`` so that an
+    abort can drop a marker into it (that marker is yielded as it is). ``interruptible``: an
+    abort may come, so even a lone sync tool runs in a worker thread the caller can leave."""
     runner, calls, decisions = action.runner, action.calls, action.decisions
-    if len(calls) == 1 and getattr(runner.tools.get(calls[0].name), "kind", None) == "sync":
+    lone_sync = len(calls) == 1 and getattr(runner.tools.get(calls[0].name), "kind", None) == "sync"
+    if lone_sync and not interruptible:
         events: list[StreamEvent] = []
         runner.emit = events.append
         result = runner.run_blocking(calls[0], decisions.get(calls[0].id))
         yield from events
         yield Done([result])
         return
-    inbox: queue.SimpleQueue[StreamEvent | _Finished] = queue.SimpleQueue()
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
     runner.emit = inbox.put
+    waiting.append(inbox)
 
     def work(index: int) -> None:
         call = calls[index]
@@ -55,14 +62,17 @@ def run_turn_sync(action: RunTools) -> Iterator[StreamEvent | Done]:
     results: list[ToolResult | None] = [None] * len(calls)
     remaining = len(calls)
     failure: BaseException | None = None
-    while remaining:
-        item = inbox.get()
-        if isinstance(item, _Finished):
-            remaining -= 1
-            results[item.index] = item.result
-            failure = failure or item.error
-        else:
-            yield item
+    try:
+        while remaining:
+            item = inbox.get()
+            if isinstance(item, _Finished):
+                remaining -= 1
+                results[item.index] = item.result
+                failure = failure or item.error
+            else:
+                yield item
+    finally:
+        waiting.remove(inbox)
     if failure is not None:
         raise failure
     yield Done(results)

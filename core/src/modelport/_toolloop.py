@@ -15,10 +15,11 @@ returns the response with that call, for the caller to handle.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ._abort import Aborted
 from ._actions import Ask, Resolve, RunTools
 from ._call import Call, CallOptions
 from ._events import StreamEvent
@@ -70,6 +71,7 @@ def tool_loop_program(
     runner = ToolRunner(settings.tools, deps=settings.deps, emit=_unbound)
     specs = [tool.to_spec() for tool in settings.tools]
     last_turn = False
+    aborted: str | None = None
 
     while True:
         turn = request.model_copy(
@@ -85,6 +87,9 @@ def tool_loop_program(
         usage = usage + response.usage
         calls = response.tool_calls
         all_calls.extend(calls)
+        if response.abort_reason is not None:
+            aborted = response.abort_reason
+            break
         if (
             last_turn
             or not calls
@@ -101,49 +106,74 @@ def tool_loop_program(
             results = [ToolResult(tool_call_id=c.id, name=c.name, error=note) for c in calls]
             last_turn = True
         else:
-            decisions: dict[str, Decision] = {}
-            for tool_call in calls:
-                if needs_review is None:
-                    continue
-                try:
-                    arguments = tool_call.parsed_arguments()
-                except ValueError:
-                    continue  # invalid JSON never runs; the model hears about it anyway
-                if not (yield Resolve(needs_review, (tool_call.name, arguments))):
-                    continue
-                if settings.streaming and settings.approve is None:
-                    answer = yield Ask(
-                        StreamEvent(
-                            "review_request",
-                            tool_call,
-                            tool_id=tool_call.id,
-                            data={"name": tool_call.name, "arguments": arguments},
-                        )
-                    )
-                    decisions[tool_call.id] = coerce_decision(answer)
-                elif settings.approve is not None:
-                    answer = yield Resolve(settings.approve, (tool_call.name, arguments))
-                    decisions[tool_call.id] = coerce_decision(answer)
-                else:
-                    decisions[tool_call.id] = Decision.reject(NO_DECISION)
-            results = yield RunTools(runner, list(calls), decisions)
+            try:
+                results = yield from _run_turn(runner, calls, needs_review, settings)
+            except Aborted as stop:
+                # Every call gets a result, so the history stays valid for the next turn.
+                aborted = stop.reason
+                note = f"cancelled: {stop.reason}"
+                results = [ToolResult(tool_call_id=c.id, name=c.name, error=note) for c in calls]
             executed += len(calls)
         all_results.extend(results)
         turn_messages += [_tool_message(c, r) for c, r in zip(calls, results, strict=True)]
         messages += turn_messages
         new_messages += turn_messages
+        if aborted is not None:
+            break
 
-    new_messages += response.messages
+    new_messages += response.messages if aborted is None or not calls else []
     response.usage = usage
     response.tool_calls = all_calls
     response.tool_results = all_results
     response.messages = new_messages
+    if aborted is not None:
+        response.stop_reason = "aborted"
+        response.abort_reason = aborted
     if settings.streaming:
+        end: dict[str, Any] = {"stop_reason": response.stop_reason}
+        if aborted is not None:
+            end.update(aborted=True, reason=aborted)
         yield [
-            StreamEvent("final", response),
-            StreamEvent("done", None, data={"stop_reason": response.stop_reason}),
+            StreamEvent("final", response, data=dict(end)),
+            StreamEvent("done", None, data=end),
         ]
     return response
+
+
+def _run_turn(
+    runner: ToolRunner,
+    calls: list[ToolCall],
+    needs_review: Any,
+    settings: LoopSettings,
+) -> Generator[Any, Any, list[ToolResult]]:
+    """Review (when an interceptor asks for it), then execute one turn's calls."""
+    decisions: dict[str, Decision] = {}
+    for tool_call in calls:
+        if needs_review is None:
+            continue
+        try:
+            arguments = tool_call.parsed_arguments()
+        except ValueError:
+            continue  # invalid JSON never runs; the model hears about it anyway
+        if not (yield Resolve(needs_review, (tool_call.name, arguments))):
+            continue
+        if settings.streaming and settings.approve is None:
+            answer = yield Ask(
+                StreamEvent(
+                    "review_request",
+                    tool_call,
+                    tool_id=tool_call.id,
+                    data={"name": tool_call.name, "arguments": arguments},
+                )
+            )
+            decisions[tool_call.id] = coerce_decision(answer)
+        elif settings.approve is not None:
+            answer = yield Resolve(settings.approve, (tool_call.name, arguments))
+            decisions[tool_call.id] = coerce_decision(answer)
+        else:
+            decisions[tool_call.id] = Decision.reject(NO_DECISION)
+    results: list[ToolResult] = yield RunTools(runner, list(calls), decisions)
+    return results
 
 
 def _replayable(message: Message) -> Message:
