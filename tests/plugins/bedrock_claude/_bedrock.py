@@ -24,9 +24,8 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
-from modelport._assemble import StreamAssembler
-from modelport._response import Response
-from modelport.provider import ProviderSettings, WireDelta
+from modelport.provider import ProviderSettings, Response, WireDelta
+from modelport.provider import assemble as sdk_assemble
 from modelport.testing import Fault, RecordedRequest, Reply
 from modelport_bedrock_claude._provider import BedrockClaudeProvider
 from modelport_bedrock_claude._stream import BedrockStreamDecoder
@@ -86,11 +85,7 @@ def feed_chunks(chunks: Iterable[bytes]) -> list[WireDelta]:
 
 
 def assemble(deltas: Iterable[WireDelta]) -> Response:
-    asm = StreamAssembler("bedrock-claude", MODEL)
-    for d in deltas:
-        asm.add(d)
-    asm.flush()
-    return asm.finish()
+    return sdk_assemble(deltas, provider="bedrock-claude", model=MODEL)
 
 
 def split_at(data: bytes, cuts: Iterable[int]) -> list[bytes]:
@@ -243,8 +238,14 @@ _AUTH_RE = re.compile(
 )
 
 
-def signature_problem(req: RecordedRequest, url: str, *, secret: str = SECRET_KEY) -> str | None:
-    """None when ``req`` carries a valid SigV4 signature for our fake credentials."""
+KEYS: Mapping[str, str] = {ACCESS_KEY: SECRET_KEY}
+
+
+def signature_problem(
+    req: RecordedRequest, url: str, *, keys: Mapping[str, str] = KEYS
+) -> str | None:
+    """None when ``req`` carries a valid SigV4 signature for one of ``keys`` (access key to
+    secret), recomputed with botocore's signer: an implementation independent of the plugin's."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -253,7 +254,8 @@ def signature_problem(req: RecordedRequest, url: str, *, secret: str = SECRET_KE
     m = _AUTH_RE.match(auth)
     if m is None:
         return "missing or malformed Authorization header"
-    if m["key"] != ACCESS_KEY:
+    secret = keys.get(m["key"])
+    if secret is None:
         return "unrecognized access key"
     if (m["region"], m["service"]) != (REGION, "bedrock"):
         return f"wrong scope {m['region']}/{m['service']}"
@@ -267,7 +269,7 @@ def signature_problem(req: RecordedRequest, url: str, *, secret: str = SECRET_KE
     aws = AWSRequest(method=req.method, url=url + req.target, headers=headers, data=req.body)
     aws.context["timestamp"] = amz_date
     token = req.headers.get("x-amz-security-token")
-    signer = SigV4Auth(Credentials(ACCESS_KEY, secret, token), m["service"], m["region"])
+    signer = SigV4Auth(Credentials(m["key"], secret, token), m["service"], m["region"])
     canonical = signer.canonical_request(aws)
     expected = signer.signature(signer.string_to_sign(aws, canonical), aws)
     if not hmac.compare_digest(expected, m["sig"]):
@@ -293,14 +295,17 @@ class SignedEndpoint:
 
     Each request must be signed correctly, go to ``/model/{quoted MODEL}/invoke[...]``
     and carry ``anthropic_version``; else it gets Bedrock's 403 / 400. ``problems`` records
-    every rejection, so a test can assert there was none.
+    every rejection, so a test can assert there was none; ``signed_by`` the access key of every
+    accepted request. ``keys`` are the credentials it knows (access key to secret).
     """
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: Any, keys: Mapping[str, str] = KEYS) -> None:
         self.server = server
+        self.keys = keys
         self.replies: list[Reply | Fault] = []
         self.problems: list[str] = []
         self.bodies: list[dict[str, Any]] = []
+        self.signed_by: list[str] = []
         quoted = MODEL.replace(":", "%3A")
         for action in ("invoke", "invoke-with-response-stream"):
             server.route("POST", f"/model/{quoted}/{action}", self._answer)
@@ -309,7 +314,7 @@ class SignedEndpoint:
         self.replies.extend(replies)
 
     def _answer(self, req: RecordedRequest) -> Reply | Fault:
-        problem = signature_problem(req, self.server.url)
+        problem = signature_problem(req, self.server.url, keys=self.keys)
         if problem is not None:
             self.problems.append(problem)
             return aws_error(
@@ -317,6 +322,8 @@ class SignedEndpoint:
                 "InvalidSignatureException",
                 "The request signature we calculated does not match the signature you provided.",
             )
+        match = _AUTH_RE.match(req.headers.get("authorization", ""))
+        self.signed_by.append(match["key"] if match else "")
         body = req.json()
         self.bodies.append(body)
         if body.get("anthropic_version") != "bedrock-2023-05-31":
@@ -325,3 +332,34 @@ class SignedEndpoint:
         if not self.replies:
             return aws_error(500, "InternalServerException", "nothing scripted")
         return self.replies.pop(0)
+
+
+# -- an AWS environment with nothing in it ----------------------------------------------------
+
+_AWS_VARS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+)
+
+
+def empty_aws(monkeypatch: pytest.MonkeyPatch, home: Path) -> tuple[Path, Path]:
+    """Clear every credential source botocore's chain reads (and turn off instance metadata,
+    the one that would go to the network); returns the (credentials, config) file paths,
+    which do not exist yet: a test writes what it needs into them."""
+    for var in _AWS_VARS:
+        monkeypatch.delenv(var, raising=False)
+    credentials, config = home / "aws-credentials", home / "aws-config"
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return credentials, config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from modelport._errors import (
+from modelport.provider import (
     AuthenticationError,
     BadRequestError,
     ContextWindowExceededError,

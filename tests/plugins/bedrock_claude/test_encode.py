@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from modelport._errors import ConfigurationError
-from modelport._messages import ImagePart, Message, TextPart, ToolCall
-from modelport._request import Request, ToolSpec
-from modelport.provider import WireRequest
+from modelport.provider import (
+    ConfigurationError,
+    ImagePart,
+    Message,
+    Request,
+    TextPart,
+    ToolCall,
+    ToolSpec,
+    WireRequest,
+)
 
 from ._bedrock import ACCESS_KEY, MODEL, SECRET_KEY, provider
 
@@ -69,13 +75,13 @@ def test_parameters_and_system() -> None:
         extra_body={"top_k": 5, "temperature": 0.3},
     )
     assert b["system"] == "be brief\n\nno emoji"
-    assert (b["max_tokens"], b["temperature"], b["top_p"], b["stop_sequences"], b["top_k"]) == (
+    assert (b["max_tokens"], b["temperature"], b["top_p"], b["stop_sequences"]) == (
         100,
-        0.3,
+        0.2,
         0.9,
         ["END"],
-        5,
     )
+    assert "top_k" not in b  # extras are the core's to merge (test_llm checks the wire)
 
 
 def test_tools_and_choice() -> None:

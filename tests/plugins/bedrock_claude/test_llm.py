@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import modelport as mp
 import pytest
-from modelport._errors import ProviderProtocolError
+from modelport.provider import ProviderProtocolError
 from modelport.testing import Fault, Reply, ScriptedServer
 
 from ._bedrock import (
@@ -50,7 +50,7 @@ def bedrock(aws_env: None) -> Iterator[SignedEndpoint]:
 
 
 def llm(endpoint: SignedEndpoint, **kw: object) -> mp.LLM:
-    kw.setdefault("use_cache", False)
+    kw.setdefault("cache", "never")
     return mp.LLM(  # type: ignore[arg-type]
         f"bedrock-claude:{MODEL}",
         base_url=endpoint.server.url,
@@ -91,6 +91,38 @@ def test_complete(bedrock: SignedEndpoint) -> None:
     req = bedrock.server.requests[0]
     assert req.path == "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/invoke"
     assert req.headers["accept"] == "application/json"
+
+
+def test_request_id_from_x_amzn_request_id(bedrock: SignedEndpoint) -> None:
+    rid = "5e2d3a1f-0000-4c5b-9d8e-request-id"
+    bedrock.add(
+        Reply.from_file(recording("invoke-text.json"), headers={"x-amzn-RequestId": rid}),
+        Reply.from_file(recording("stream-text.bin"), headers={"X-Amzn-RequestId": rid + "-s"}),
+    )
+    with llm(bedrock) as model:
+        whole = model.complete("joke")
+        events = list(model.stream("joke"))
+    streamed = next(e.content for e in events if e.type == "final")
+    assert (whole.request_id, streamed.request_id) == (rid, rid + "-s")
+
+
+def test_extras_reach_the_wire_and_are_signed(bedrock: SignedEndpoint) -> None:
+    """The core merges ``extra_body`` / ``extra_headers`` before ``authenticate``: the
+    signature covers them, and the caller's Accept replaces the default one."""
+    bedrock.add(Reply.from_file(recording("invoke-text.json")))
+    with llm(bedrock) as model:
+        model.complete(
+            "joke",
+            max_tokens=64,
+            extra_body={"top_k": 5, "max_tokens": 32},
+            extra_headers={"X-Amzn-Bedrock-Trace": "ENABLED", "accept": "*/*"},
+        )
+    [body] = bedrock.bodies
+    assert (body["top_k"], body["max_tokens"]) == (5, 32)
+    [req] = bedrock.server.requests
+    assert req.headers["x-amzn-bedrock-trace"] == "ENABLED" and req.headers["accept"] == "*/*"
+    signed = req.headers["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+    assert {"accept", "content-type", "x-amzn-bedrock-trace"} <= set(signed)
 
 
 def test_stream_recording(bedrock: SignedEndpoint) -> None:

@@ -8,14 +8,15 @@ import struct
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from modelport._errors import (
+from modelport.provider import (
     BadRequestError,
     ModelRequestError,
     ProviderProtocolError,
     ProviderServerError,
     RateLimitError,
+    ReasoningDelta,
+    ToolCallDelta,
 )
-from modelport.provider import ReasoningDelta, ToolCallDelta
 
 from ._bedrock import (
     FAST,

@@ -2,7 +2,8 @@
 
 Importing this package is cheap on purpose and never imports botocore: the core imports the
 entry-point module (``modelport_bedrock_claude.plugin``) only when a provider is first needed,
-and botocore is imported by the provider on its first signed request or first stream.
+and botocore is imported when credentials are first resolved (``prepare_auth``, which the core
+runs in a worker thread on the async path).
 """
 
 from __future__ import annotations

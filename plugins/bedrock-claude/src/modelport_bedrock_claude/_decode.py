@@ -11,12 +11,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from modelport._messages import Message, ToolCall
-from modelport._request import Request
-from modelport._response import Response, Usage, normalize_stop
+from modelport.provider import (
+    Message,
+    Request,
+    Response,
+    ToolCall,
+    Usage,
+    normalize_stop_reason,
+    protocol_error,
+)
 
 from ._encode import THINKING_BLOCKS_KEY
-from ._errors import PROVIDER, excerpt, protocol_error
+from ._errors import PROVIDER
 
 __all__ = ["decode_response", "usage_counts", "usage_metadata"]
 
@@ -61,9 +67,13 @@ def decode_response(body: bytes, request: Request | None, *, model: str) -> Resp
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise protocol_error(f"response is not JSON: {excerpt(body)}", model=model) from None
+        raise protocol_error(
+            "response is not JSON", provider=PROVIDER, model=model, body=body
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("content"), list):
-        raise protocol_error(f"response is not an Anthropic message: {excerpt(body)}", model=model)
+        raise protocol_error(
+            "response is not an Anthropic message", provider=PROVIDER, model=model, body=body
+        )
     text: list[str] = []
     reasoning: list[str] = []
     signatures: list[str] = []
@@ -111,7 +121,7 @@ def decode_response(body: bytes, request: Request | None, *, model: str) -> Resp
         reasoning=thought,
         tool_calls=calls,
         usage=Usage(input_tokens=i, output_tokens=o, reasoning_tokens=r, cached_tokens=c),
-        stop_reason=normalize_stop(raw_stop),
+        stop_reason=normalize_stop_reason(raw_stop),
         raw_stop_reason=raw_stop,
         model=str(data.get("model") or (request.model if request is not None else model) or ""),
         provider=PROVIDER,

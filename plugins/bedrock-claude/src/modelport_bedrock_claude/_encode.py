@@ -17,10 +17,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from modelport._errors import ConfigurationError
-from modelport._messages import ImagePart, Message, TextPart, ToolCall
-from modelport._request import Request
-from modelport.provider import ProviderSettings
+from modelport.provider import (
+    ConfigurationError,
+    ImagePart,
+    Message,
+    ProviderSettings,
+    Request,
+    TextPart,
+    ToolCall,
+)
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -93,9 +98,7 @@ def encode_request(request: Request, settings: ProviderSettings) -> dict[str, An
     budget = thinking_budget(request.reasoning_effort)
     if budget is not None:
         shape_thinking(body, budget, request.max_tokens, default_max)
-    if request.extra_body:
-        body.update(request.extra_body)
-    return body
+    return body  # the core merges ``extra_body`` on top, after every shaping hook
 
 
 def shape_thinking(

@@ -13,19 +13,20 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from modelport._errors import (
+from modelport.provider import (
     AuthenticationError,
     BadRequestError,
     ContextWindowExceededError,
     ModelNotFoundError,
     ModelRequestError,
-    ProviderProtocolError,
     ProviderServerError,
     RateLimitError,
+    error_for_status,
+    parse_retry_after,
+    request_id_from,
 )
-from modelport.provider import error_for_status, parse_retry_after
 
-__all__ = ["PROVIDER", "classify", "error_from_http", "excerpt", "protocol_error"]
+__all__ = ["PROVIDER", "anthropic_error", "classify", "error_from_http"]
 
 PROVIDER = "bedrock-claude"
 
@@ -74,15 +75,6 @@ _ANTHROPIC_TYPES = {
 }
 
 
-def excerpt(body: bytes, limit: int = 300) -> str:
-    text = body[:limit].decode("utf-8", "replace")
-    return text + ("..." if len(body) > limit else "")
-
-
-def protocol_error(message: str, *, model: str | None = None) -> ProviderProtocolError:
-    return ProviderProtocolError(message, provider=PROVIDER, model=model)
-
-
 def _short_type(value: str | None) -> str | None:
     """``ValidationException:http://internal...`` / ``com.amazon...#ValidationException``."""
     if not value:
@@ -90,17 +82,6 @@ def _short_type(value: str | None) -> str | None:
     value = value.split(":", 1)[0].strip()
     value = value.rsplit("#", 1)[-1].strip()
     return value or None
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is not None:
-        return value
-    lowered = name.lower()
-    for key, val in headers.items():
-        if key.lower() == lowered:
-            return val
-    return None
 
 
 def classify(
@@ -129,8 +110,10 @@ def classify(
     if key in _THROTTLE:
         err = RateLimitError(f"rate limited: {message}", status=status or 429, **kw)
     elif key in _QUOTA:
-        err = RateLimitError(f"service quota exceeded: {message}", status=status or 400, **kw)
-        err.retryable = False  # type: ignore[attr-defined]
+        # A quota is not a rate window: waiting does not bring it back, so never retried.
+        err = RateLimitError(
+            f"service quota exceeded: {message}", status=status or 400, retryable=False, **kw
+        )
     elif key in _AUTH:
         err = AuthenticationError(f"authentication failed: {message}", status=status or 403, **kw)
     elif key in _NOT_FOUND:
@@ -156,7 +139,9 @@ def classify(
     else:
         err = ProviderServerError(f"provider error: {message}", **kw)
     secrets = [s for s in secrets if s]
-    return err.scrubbed(secrets) if secrets else err  # type: ignore[return-value]
+    if secrets:
+        err.scrubbed(secrets)
+    return err
 
 
 def error_from_http(
@@ -168,7 +153,8 @@ def error_from_http(
     secrets: Iterable[str] = (),
 ) -> ModelRequestError:
     """An HTTP error response: ``x-amzn-ErrorType`` + ``{"message": ...}`` (+ ``__type``)."""
-    error_type = _header(headers, "x-amzn-ErrorType")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    error_type = lowered.get("x-amzn-errortype")
     message: str | None = None
     try:
         data = json.loads(body)
@@ -184,15 +170,16 @@ def error_from_http(
                     error_type = data[key]
                     break
     if message is None:
-        message = excerpt(body).strip() or f"HTTP {status}"
-    request_id = _header(headers, "x-amzn-RequestId") or _header(headers, "x-amz-request-id")
+        text = body[:300].decode("utf-8", "replace").strip()
+        message = text + ("..." if len(body) > 300 else "") if text else f"HTTP {status}"
+    request_id = request_id_from(lowered) or lowered.get("x-amz-request-id")
     return classify(
         status,
         error_type,
         message,
         model=model,
         request_id=request_id,
-        retry_after=parse_retry_after({k.lower(): v for k, v in headers.items()}),
+        retry_after=parse_retry_after(lowered),
         secrets=secrets,
     )
 

@@ -1,31 +1,41 @@
 """``BedrockClaudeProvider``: the sans-IO translator the core drives (see ``modelport.provider``).
 
 It wires the small modules together: ``_encode`` builds Anthropic Messages bodies, ``_decode``
-reads InvokeModel answers, ``_stream`` decodes event streams, ``_errors`` classifies failures and
-``_sigv4`` signs. There is no API key: credentials come from botocore's standard chain
-(environment, shared config/credentials files and profiles, SSO, container and instance
-metadata), resolved on the first ``authenticate`` and never at import or construction. The core
-serializes the body before ``authenticate``, so the signature covers the final bytes.
+reads InvokeModel answers, ``_stream`` decodes event streams, ``_errors`` classifies failures,
+``_credentials`` resolves and caches AWS credentials and ``_sigv4`` signs. There is no API key.
+
+Credentials follow the core's two-step auth contract: ``auth_pending`` (a cheap check) says
+whether ``prepare_auth`` must run; ``prepare_auth`` walks botocore's chain, which may block on
+IMDS, SSO or STS, and the core runs it in a worker thread on the async path; ``authenticate``
+then only signs, from the cached frozen credentials, with no I/O. The core serializes the body
+before ``authenticate``, so the signature covers the final bytes.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from datetime import UTC, datetime
+from typing import ClassVar
 from urllib.parse import quote
 
-from modelport._errors import ConfigurationError, ModelRequestError
-from modelport._request import Request
-from modelport._response import Response
-from modelport.provider import BaseProvider, ProviderSettings, WireRequest, merge_headers
+from modelport.provider import (
+    BaseProvider,
+    ConfigurationError,
+    ModelRequestError,
+    ProviderSettings,
+    Request,
+    Response,
+    StructuredStrategy,
+    WireRequest,
+)
 
 from . import __version__
+from ._credentials import CredentialCache
 from ._decode import decode_response
 from ._encode import encode_request
 from ._errors import PROVIDER, error_from_http
-from ._sigv4 import sign
+from ._sigv4 import SERVICE, sign
 from ._stream import BedrockStreamDecoder
 
 __all__ = ["BedrockClaudeProvider"]
@@ -53,13 +63,12 @@ class BedrockClaudeProvider(BaseProvider):
     default_base_url: ClassVar[str | None] = None
     api_key_env: ClassVar[str | None] = None
     requires_api_key: ClassVar[bool] = False
-    structured_output: ClassVar[str] = "tool"
+    structured_output: ClassVar[StructuredStrategy] = "tool"
 
     def __init__(self, settings: ProviderSettings) -> None:
         super().__init__(settings)
-        self._lock = threading.Lock()
-        self._session: Any = None
-        self._credentials: Any = None
+        profile = settings.options.get("profile")
+        self._credentials = CredentialCache(str(profile) if profile else None, model=settings.model)
         self._region: str | None = None
 
     def __repr__(self) -> str:
@@ -70,18 +79,13 @@ class BedrockClaudeProvider(BaseProvider):
 
     # -- configuration -----------------------------------------------------------------------
 
-    def _botocore_session(self) -> Any:
-        with self._lock:
-            if self._session is None:
-                import botocore.session  # type: ignore[import-untyped]
-
-                profile = self.settings.options.get("profile")
-                self._session = botocore.session.Session(profile=profile)
-            return self._session
-
     @property
     def region(self) -> str:
-        """``options["region"]``, else the environment, else botocore's configured region."""
+        """``options["region"]``, else the environment, else botocore's configured region.
+
+        Only the last reads a file (the shared config, once); ``prepare_auth`` resolves the
+        region too, so a call with a ``base_url`` never reads it on the event loop.
+        """
         if self._region is None:
             region = (
                 self.settings.options.get("region")
@@ -90,7 +94,7 @@ class BedrockClaudeProvider(BaseProvider):
             )
             if not region:
                 try:
-                    region = self._botocore_session().get_config_variable("region")
+                    region = self._credentials.session().get_config_variable("region")
                 except Exception:  # a broken config file: reported as "no region" below
                     region = None
             if not region:
@@ -109,49 +113,33 @@ class BedrockClaudeProvider(BaseProvider):
             return self.settings.base_url.rstrip("/")
         return f"https://bedrock-runtime.{self.region}.amazonaws.com"
 
-    def _frozen_credentials(self) -> Any:
-        creds = self._credentials
-        if creds is None:
-            session = self._botocore_session()
-            try:
-                creds = session.get_credentials()
-            except Exception as exc:  # botocore's own errors name the failing source only
-                raise ConfigurationError(
-                    f"could not load AWS credentials: {type(exc).__name__}",
-                    provider=PROVIDER,
-                    model=self.settings.model,
-                ) from None
-            if creds is None:
-                raise ConfigurationError(
-                    "no AWS credentials found (botocore's standard chain: environment, "
-                    "shared credentials/config files, SSO, container or instance metadata)",
-                    provider=PROVIDER,
-                    model=self.settings.model,
-                )
-            self._credentials = creds
-        # Refreshable credentials (SSO, assumed roles) renew themselves here.
-        return creds.get_frozen_credentials()
-
     def secrets(self) -> list[str]:
-        """The secret parts of resolved credentials: the core scrubs them from every error."""
-        creds = self._credentials
-        if creds is None:
-            return []
-        try:
-            frozen = creds.get_frozen_credentials()
-        except Exception:
-            return []
-        return [s for s in (frozen.secret_key, frozen.token) if s]
+        """The parts of the resolved credentials, so the core scrubs them from every error.
+        Read from the cache: never a resolution, never I/O."""
+        return self._credentials.secrets()
+
+    # -- credentials (the core's two-step auth) ----------------------------------------------
+
+    def auth_pending(self) -> bool:
+        return self._credentials.pending()
+
+    def prepare_auth(self) -> None:
+        """Resolve (or refresh) the credentials and the region: the blocking part of auth.
+
+        The modules the request path needs later (botocore's event-stream decoder) are
+        imported here too, so their import cost is paid in this worker thread, not on the loop.
+        """
+        _ = self.region
+        self._credentials.prepare()
+        import botocore.eventstream  # type: ignore[import-untyped]  # noqa: F401
 
     # -- the provider interface --------------------------------------------------------------
 
     def build_request(self, request: Request) -> WireRequest:
         model_id = quote(request.model or self.settings.model, safe="")
         action = "invoke-with-response-stream" if request.stream else "invoke"
-        headers = merge_headers(
-            {"Content-Type": _JSON, "Accept": _EVENTSTREAM if request.stream else _JSON},
-            request.extra_headers,
-        )
+        # The core merges ``extra_headers`` over these, and ``extra_body`` over the body.
+        headers = {"Content-Type": _JSON, "Accept": _EVENTSTREAM if request.stream else _JSON}
         return WireRequest(
             method="POST",
             url=f"{self.base_url}/model/{model_id}/{action}",
@@ -160,7 +148,17 @@ class BedrockClaudeProvider(BaseProvider):
         )
 
     def authenticate(self, wire: WireRequest) -> None:
-        sign(wire, self._frozen_credentials(), self.region)
+        """Sign with the cached credentials: pure, no I/O, safe on the event loop.
+
+        A caller that drives the provider without the core (and so never calls
+        ``prepare_auth``) gets the credentials resolved here, synchronously; so do
+        credentials that expired since they were prepared. Through the core neither happens:
+        ``prepare_auth`` ran first whenever ``auth_pending`` was true.
+        """
+        creds = self._credentials.signing
+        if creds is None or self._credentials.expired():
+            creds = self._credentials.prepare()
+        sign(wire, creds, self.region, SERVICE, datetime.now(UTC))
 
     def parse_response(self, body: bytes, request: Request) -> Response:
         return decode_response(body, request, model=self.settings.model)

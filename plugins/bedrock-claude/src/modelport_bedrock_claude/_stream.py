@@ -12,8 +12,9 @@ Anthropic events map to deltas: ``message_start`` -> model, id, input usage;
 ``input: {}`` of a tool_use start is not an argument fragment); ``content_block_delta`` ->
 ``text_delta``, ``thinking_delta``, ``signature_delta``, ``input_json_delta`` (a fragment keyed by
 the block index and the tool-use id); ``message_delta`` -> stop reason and output usage;
-``message_stop`` ends the message. A stream that ends before ``message_stop`` raises
-``ProviderProtocolError`` in ``close()``; so does a frame whose CRC does not match.
+``message_stop`` ends the message. A stream that ends before ``message_stop`` (or inside a frame)
+raises ``IncompleteStreamError`` in ``close()``; a frame whose CRC does not match, or whose
+payload is not base64 JSON, raises ``ProviderProtocolError`` in ``feed()``.
 """
 
 from __future__ import annotations
@@ -24,20 +25,23 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from modelport._errors import ModelRequestError
 from modelport.provider import (
     FinishDelta,
+    IncompleteStreamError,
     MetaDelta,
+    ModelRequestError,
+    ProviderProtocolError,
     ReasoningDelta,
     TextDelta,
     ToolCallDelta,
     UsageDelta,
     WireDelta,
+    protocol_error,
 )
 
 from ._decode import usage_counts, usage_metadata
 from ._encode import THINKING_BLOCKS_KEY
-from ._errors import anthropic_error, classify, protocol_error
+from ._errors import PROVIDER, anthropic_error, classify
 
 __all__ = ["BedrockStreamDecoder"]
 
@@ -103,31 +107,34 @@ class BedrockStreamDecoder:
             except ModelRequestError:
                 raise
             except Exception as exc:  # botocore's ParserError family, struct errors
-                raise protocol_error(
-                    f"malformed event-stream frame: {type(exc).__name__}: {exc}",
-                    model=self._model,
+                raise self._broken(
+                    f"malformed event-stream frame: {type(exc).__name__}: {exc}"
                 ) from None
             if message is None:
                 return out
             total = int(message.prelude.total_length)
             if total < 16:
-                raise protocol_error(
-                    f"malformed event-stream frame: total length {total}", model=self._model
-                )
+                raise self._broken(f"malformed event-stream frame: total length {total}")
             self._consumed += total
             out.extend(self._message(message.headers, message.payload))
 
     def close(self) -> list[WireDelta]:
         if self._fed > self._consumed:
-            raise protocol_error(
+            raise IncompleteStreamError(
                 f"event stream ended inside a frame ({self._fed - self._consumed} byte(s) of an "
                 "incomplete message)",
+                provider=PROVIDER,
                 model=self._model,
             )
         if not self._stopped:
             where = "before message_stop" if self._started else "before any message event"
-            raise protocol_error(f"stream ended {where}", model=self._model)
+            raise IncompleteStreamError(
+                f"stream ended {where}", provider=PROVIDER, model=self._model
+            )
         return []
+
+    def _broken(self, message: str) -> ProviderProtocolError:
+        return protocol_error(message, provider=PROVIDER, model=self._model)
 
     def _message(self, headers: dict[str, Any], payload: bytes) -> list[WireDelta]:
         kind = headers.get(":message-type", "event")
@@ -144,11 +151,9 @@ class BedrockStreamDecoder:
             wrapper = json.loads(payload)
             event = json.loads(base64.b64decode(wrapper["bytes"], validate=True))
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-            raise protocol_error(
-                f"chunk payload is not base64 JSON: {type(exc).__name__}", model=self._model
-            ) from None
+            raise self._broken(f"chunk payload is not base64 JSON: {type(exc).__name__}") from None
         if not isinstance(event, dict):
-            raise protocol_error("chunk event is not a JSON object", model=self._model)
+            raise self._broken("chunk event is not a JSON object")
         return self._event(event)
 
     def _exception(self, name: str, message: str) -> ModelRequestError:
