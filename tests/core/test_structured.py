@@ -230,3 +230,9 @@ def test_streamed_final_response_is_validated(server: ScriptedServer) -> None:
     with make(server) as llm:
         events = list(llm.stream("joke", response_format=Joke))
     assert events[-2].content.structured == Joke(joke="ha", rating=4)
+    # One ``structured`` event with the validated object, right before ``final``; the text
+    # deltas stay available.
+    assert [e.type for e in events][-3:] == ["structured", "final", "done"]
+    assert events[-3].content == Joke(joke="ha", rating=4)
+    text = "".join(e.content for e in events if e.type == "answer")
+    assert text == '{"joke": "ha", "rating": 4}'

@@ -354,7 +354,8 @@ class LLM:
                 except StopIteration:
                     return
                 if ev.type == "final":
-                    parse_structured(ev.content, p.structured)
+                    done = parse_structured(ev.content, p.structured)
+                    yield StreamEvent("structured", done.structured)
                 decision = yield ev
         finally:
             events.close()
@@ -372,7 +373,8 @@ class LLM:
                 except StopAsyncIteration:
                     return
                 if ev.type == "final" and p.structured is not None:
-                    parse_structured(ev.content, p.structured)
+                    done = parse_structured(ev.content, p.structured)
+                    yield StreamEvent("structured", done.structured)
                 decision = yield ev
         finally:
             await events.aclose()
