@@ -385,3 +385,14 @@ def test_every_per_call_option_can_be_an_llm_default(server: ScriptedServer) -> 
     assert first.startswith("be brief") and second.startswith("be long")
     with pytest.raises(mp.ConfigurationError, match="unknown LLM option"):
         toy(server, bogus=1)
+
+
+def test_decode_json_types_every_failure() -> None:
+    from modelport.provider import decode_json
+
+    assert decode_json(b'{"a": 1}') == {"a": 1}
+    with pytest.raises(mp.ProviderProtocolError, match="not JSON") as info:
+        decode_json(b"<html>oops</html>", provider="toy", model="m1")
+    assert "<html>" in str(info.value) and info.value.provider == "toy"
+    with pytest.raises(mp.RateLimitError):
+        decode_json(b'{"error": {"type": "rate_limit_error", "message": "slow"}}')

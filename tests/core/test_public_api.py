@@ -180,6 +180,7 @@ PROVIDER_ALL = {
     "WireRequest",
     "assemble",
     "check_provider_class",
+    "decode_json",
     "error_for_kind",
     "error_for_status",
     "error_from_body",

@@ -22,7 +22,14 @@ from typing import Any
 from ._error_kinds import ERROR_KINDS, error_for_kind, error_for_status
 from ._errors import ModelRequestError, ProviderProtocolError
 
-__all__ = ["error_from_body", "error_from_payload", "error_object", "excerpt", "protocol_error"]
+__all__ = [
+    "decode_json",
+    "error_from_body",
+    "error_from_payload",
+    "error_object",
+    "excerpt",
+    "protocol_error",
+]
 
 _EXCERPT = 200
 
@@ -143,3 +150,26 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else str(value)
+
+
+def decode_json(
+    body: bytes | str,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    what: str = "response",
+) -> Any:
+    """A 200 body (or one stream event's data) as JSON, for a decoder.
+
+    Not JSON: a ``ProviderProtocolError`` with an excerpt. An error object inside it (proxies
+    and some servers answer 200 with ``{"error": ...}``): the typed error it stands for, raised
+    the same way as for an HTTP error status. Otherwise the decoded value.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise protocol_error(f"{what} is not JSON", provider=provider, model=model, body=body)
+    err = error_object(data)
+    if err is not None:
+        raise error_from_payload(err, status=None, provider=provider, model=model)
+    return data

@@ -37,6 +37,7 @@ from ._contract import (
     check_provider_class,
 )
 from ._error_bodies import (
+    decode_json,
     error_from_body,
     error_from_payload,
     error_object,
@@ -133,6 +134,7 @@ __all__ = [
     "WireRequest",
     "assemble",
     "check_provider_class",
+    "decode_json",
     "error_for_kind",
     "error_for_status",
     "error_from_body",
