@@ -19,6 +19,7 @@ StreamEventType = Literal[
     "tool_stream",
     "review_request",
     "verbose",
+    "structured",
     "final",
     "done",
 ]
