@@ -105,6 +105,7 @@ MODELPORT_ALL = {
     "IncompleteStreamError",
     "LLMError",
     "LLMTimeoutError",
+    "Limits",
     "Message",
     "ModelNotFoundError",
     "ModelRequestError",

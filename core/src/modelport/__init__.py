@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._abort import AbortSignal
     from ._client import LLM
     from ._events import ProgressEvent, StreamEvent
+    from ._limits import Limits
     from ._messages import ImagePart, Message, TextPart, ToolCall
     from ._request import Request, ResponseFormat, ToolSpec
     from ._response import Response, ToolResult, Usage
@@ -55,6 +56,7 @@ __all__ = [
     "IncompleteStreamError",
     "LLMError",
     "LLMTimeoutError",
+    "Limits",
     "Message",
     "ModelNotFoundError",
     "ModelRequestError",
@@ -87,6 +89,7 @@ __all__ = [
 _LAZY = {
     "LLM": "._client",
     "AbortSignal": "._abort",
+    "Limits": "._limits",
     "ProgressEvent": "._events",
     "StreamEvent": "._events",
     "ImagePart": "._messages",

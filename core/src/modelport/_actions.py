@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._call import Call
     from ._events import StreamEvent
+    from ._limits import Limiter, Ticket
     from ._messages import ToolCall
     from ._timeouts import Timeouts
     from ._tool_exec import Decision, ToolRunner
     from ._wire import WireRequest
 
 __all__ = [
+    "Acquire",
     "Ask",
     "Blocking",
     "Close",
@@ -32,6 +34,7 @@ __all__ = [
     "NextChunk",
     "OpenChunks",
     "ReadBody",
+    "Release",
     "Resolve",
     "RunTools",
     "Send",
@@ -105,6 +108,28 @@ class JoinFlight:
 @dataclass(slots=True)
 class LeaveFlight:
     key: str
+
+
+@dataclass(slots=True)
+class Acquire:
+    """Wait for ``limiter`` to grant this attempt (a slot, a request, ``cost`` tokens), at most
+    until ``deadline`` (``time.perf_counter()`` seconds; ``None``: no bound). The result is the
+    ``Ticket`` to ``Release``; past the deadline the wait fails with a ``queued`` timeout."""
+
+    limiter: Limiter
+    cost: int
+    deadline: float | None
+
+
+@dataclass(slots=True)
+class Release:
+    """The attempt ended: give the slot back, correct the tokens by ``used`` (``None``: keep the
+    reservation, the provider may have counted it). Drivers release what is still held when a
+    program ends any other way (a stream closed early, a cancellation)."""
+
+    limiter: Limiter
+    ticket: Ticket
+    used: int | None
 
 
 @dataclass(slots=True)

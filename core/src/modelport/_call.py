@@ -34,6 +34,7 @@ from ._wire import WireDelta, WireRequest, merge_headers
 if TYPE_CHECKING:
     from ._abort import AbortSignal
     from ._engine import Engine
+    from ._limits import Limiter
 
 __all__ = [
     "CallOptions",
@@ -61,6 +62,7 @@ class CallOptions:
     accept_cached: Callable[[Response], bool] | None = None
     key_parts: dict[str, Any] = field(default_factory=dict)
     abort: AbortSignal | None = None
+    limiter: Limiter | None = None  # a per-call ``limits=``; else the LLM's
 
 
 def _is_deterministic(request: Request) -> bool:
@@ -79,6 +81,7 @@ class Call:
         "engine",
         "free_retry_used",
         "key",
+        "limiter",
         "opts",
         "progress",
         "request",
@@ -94,6 +97,7 @@ class Call:
         self.streaming = request.stream
         self.opts = opts
         self.timeouts = opts.timeouts or engine.timeouts
+        self.limiter = opts.limiter if opts.limiter is not None else engine.limiter
         self.attempt = 1
         self.free_retry_used = False
         self.started = time.perf_counter()
@@ -154,6 +158,17 @@ class Call:
                 ]
             self.key = cache_key(provider.name, provider.version, wire, extra)
             self.cache_levels = CacheLevels(caches)
+
+    def token_estimate(self) -> int:
+        """Tokens to reserve before sending: the request's size (about 4 bytes a token) plus
+        the output it allows; corrected by the real usage when the call ends."""
+        size = len(self.wire.content or b"") // 4
+        return size + (self.request.max_tokens or 1024)
+
+    def queue_deadline(self) -> float | None:
+        """How long this call may wait in a limiter's queue: its own total budget."""
+        total = self.timeouts.total
+        return None if total is None else self.started + total
 
     def _hook(self, hook: str, error: type[LLMError], **kwargs: Any) -> list[Any]:
         try:

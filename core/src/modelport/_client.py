@@ -23,6 +23,7 @@ from ._errors import (
     TruncatedOutputError,
 )
 from ._events import ProgressEvent, StreamEvent
+from ._limits import Limiter, Limits, shared_limiter
 from ._messages import Message, coerce_messages
 from ._options import check_call_options, check_llm_settings, check_request_params
 from ._plugins import PluginHost, default_host
@@ -72,6 +73,7 @@ _CALL_FIELDS = frozenset(
         "structured_strategy",
         "structured_retries",
         "abort",
+        "limits",
     }
 )
 
@@ -79,7 +81,7 @@ _CALL_FIELDS = frozenset(
 _DEFAULTABLE = (
     _REQUEST_FIELDS
     | _LOOP_FIELDS
-    | (_CALL_FIELDS - {"use_cache"})
+    | (_CALL_FIELDS - {"use_cache", "limits"})
     | {"system", "tools", "response_format"}
 )
 
@@ -134,6 +136,7 @@ class LLM:
         hide_thinking: bool = False,
         verbose: bool = False,
         cache: str = "auto",
+        limits: Limits | None = None,
         use_cache: bool | None = None,
         **defaults: Any,
     ) -> None:
@@ -196,6 +199,8 @@ class LLM:
         self._thinking = ThinkingSetup(self.host, self.provider_name, self.model, thinking)
         self._base_opts = CallOptions(cache=cache, hide_thinking=hide_thinking, verbose=verbose)
         self._transport = self.host.transport(transport)
+        self._limits_key = (self.provider_name, base_url or "", self.model)
+        limiter = self._limiter(limits)
         self._engine = Engine(
             self.provider,
             self.host,
@@ -206,10 +211,18 @@ class LLM:
             on_progress=on_progress,
             thinking_factory=self._thinking.parser_for,
             apply_thinking=self._thinking.apply,
+            limiter=limiter,
         )
 
     def __repr__(self) -> str:
         return f"LLM({self.provider_name}:{self.model})"
+
+    def _limiter(self, limits: Any) -> Limiter | None:
+        if limits is None:
+            return None
+        if not isinstance(limits, Limits):
+            raise ConfigurationError(f"limits must be a modelport.Limits, not {limits!r}")
+        return shared_limiter(*self._limits_key, limits)
 
     # -- building a request ----------------------------------------------------------------
 
@@ -275,6 +288,7 @@ class LLM:
             timeouts=coerce_timeouts(call_kw["timeout"]) if "timeout" in call_kw else None,
             on_progress=call_kw.get("on_progress"),
             abort=call_kw.get("abort"),
+            limiter=self._limiter(call_kw.get("limits")),
         )
         if structured is not None:
             opts.accept_cached = _structured_check(structured)

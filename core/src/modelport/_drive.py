@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._abort import Aborted, AbortSignal
 from ._actions import (
+    Acquire,
     Ask,
     Blocking,
     Close,
@@ -27,6 +28,7 @@ from ._actions import (
     NextChunk,
     OpenChunks,
     ReadBody,
+    Release,
     Resolve,
     RunTools,
     Send,
@@ -147,6 +149,14 @@ def _read_sync(call: Call, raw: RawResponse) -> Generator[bytes, None, None]:
         raise LLMTimeoutError(f"{phase} timeout", phase=phase)
 
 
+def _release(held: list[Release], action: Release) -> None:
+    for grant in held:
+        if grant.ticket is action.ticket:
+            held.remove(grant)
+            action.limiter.release(action.ticket, action.used)
+            return
+
+
 async def _awaited(value: Any) -> Any:
     return await value
 
@@ -156,7 +166,78 @@ def _close_sync(handle: Any) -> None:
 
 
 # What an abort interrupts: everything that waits. Closing and bookkeeping still run.
-_WAITING = frozenset({Send, ReadBody, OpenChunks, NextChunk, Sleep, RunTools, JoinFlight, Ask})
+_WAITING = frozenset(
+    {Send, ReadBody, OpenChunks, NextChunk, Sleep, RunTools, JoinFlight, Ask, Acquire}
+)
+
+
+def _queued_timeout(remaining: float) -> LLMTimeoutError:
+    return LLMTimeoutError(
+        "queued: the limit did not free up before the call's deadline (Timeouts.total)",
+        phase="queued",
+    )
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else deadline - time.perf_counter()
+
+
+def _acquire_sync(action: Acquire, wakers: list[threading.Event]) -> Any:
+    """Wait (event-driven: woken by a release, or when the buckets refill) for a grant."""
+    event = threading.Event()
+    limiter = action.limiter
+    ticket = limiter.enqueue(action.cost, event.set)
+    wakers.append(event)
+    try:
+        while True:
+            wait = limiter.poll(ticket)
+            if wait == 0.0:  # granted
+                break
+            remaining = _remaining(action.deadline)
+            if remaining is not None and remaining <= 0:
+                raise _queued_timeout(remaining)
+            bounds = [x for x in (wait, remaining) if x is not None]
+            event.wait(min(bounds) if bounds else None)
+            event.clear()
+            if event not in wakers:  # an abort took it out: stop waiting
+                raise Aborted("aborted")
+    except BaseException:
+        limiter.cancel(ticket)
+        raise
+    finally:
+        if event in wakers:
+            wakers.remove(event)
+    return ticket
+
+
+async def _acquire_async(action: Acquire) -> Any:
+    loop = asyncio.get_running_loop()
+    event = asyncio.Event()
+    limiter = action.limiter
+
+    def wake() -> None:  # may run on another thread (a sync call's release)
+        loop.call_soon_threadsafe(event.set)
+
+    ticket = limiter.enqueue(action.cost, wake)
+    try:
+        while True:
+            wait = limiter.poll(ticket)
+            if wait == 0.0:  # granted
+                break
+            remaining = _remaining(action.deadline)
+            if remaining is not None and remaining <= 0:
+                raise _queued_timeout(remaining)
+            bounds = [x for x in (wait, remaining) if x is not None]
+            try:
+                async with asyncio.timeout(min(bounds) if bounds else None):
+                    await event.wait()
+            except TimeoutError:
+                pass
+            event.clear()
+    except BaseException:  # a deadline, a cancellation, an abort: the place goes back
+        limiter.cancel(ticket)
+        raise
+    return ticket
 
 
 def drive_sync(
@@ -172,10 +253,15 @@ def drive_sync(
     running turn of tools stops waiting; the program gets ``Aborted`` where it waited."""
     opened: list[Any] = []
     turn: list[Any] = []  # the inbox of the turn of tools being waited for, if any
+    wakers: list[threading.Event] = []  # limiter waits in progress
+    held: list[Release] = []  # limiter grants not yet released
     value: Any = None
     error: Exception | None = None
 
     def interrupt() -> None:
+        for event in list(wakers):
+            wakers.remove(event)
+            event.set()
         for handle in list(opened):
             raw = handle.raw if isinstance(handle, _SyncChunks) else handle
             try:
@@ -229,6 +315,11 @@ def drive_sync(
                     value = action.fn()
                 elif kind is Sleep:
                     time.sleep(action.seconds)
+                elif kind is Acquire:
+                    value = _acquire_sync(action, wakers)
+                    held.append(Release(action.limiter, value, None))
+                elif kind is Release:
+                    _release(held, action)
                 elif kind is JoinFlight:
                     value = flights.join(action.key)
                 elif kind is LeaveFlight:
@@ -264,6 +355,8 @@ def drive_sync(
                 _close_sync(handle)
             except Exception:
                 pass
+        for grant in held:
+            grant.limiter.release(grant.ticket, None)
         program.close()
 
 
@@ -345,6 +438,7 @@ async def drive_async(
     program gets ``Aborted`` there.
     """
     opened: list[Any] = []
+    held: list[Release] = []  # limiter grants not yet released
     value: Any = None
     error: BaseException | None = None
     task = asyncio.current_task()
@@ -405,6 +499,11 @@ async def drive_async(
                     value = await asyncio.to_thread(action.fn)
                 elif kind is Sleep:
                     await asyncio.sleep(action.seconds)
+                elif kind is Acquire:
+                    value = await _acquire_async(action)
+                    held.append(Release(action.limiter, value, None))
+                elif kind is Release:
+                    _release(held, action)
                 elif kind is JoinFlight:
                     value = await flights.join(action.key)
                 elif kind is LeaveFlight:
@@ -439,6 +538,8 @@ async def drive_async(
                 await handle.aclose()
             except Exception:
                 pass
+        for grant in held:
+            grant.limiter.release(grant.ticket, None)
         program.close()
 
 

@@ -24,6 +24,7 @@ from ._transport import Transport
 
 if TYPE_CHECKING:
     from ._abort import AbortSignal
+    from ._limits import Limiter
     from ._toolloop import LoopSettings
 
 __all__ = ["Engine"]
@@ -44,6 +45,7 @@ class Engine:
         on_progress: Callable[[ProgressEvent], Any] | None = None,
         thinking_factory: Callable[[Request, CallOptions], Any] | None = None,
         apply_thinking: Callable[[Response, Request, CallOptions], None] | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.provider = provider
         self.host = host
@@ -56,6 +58,7 @@ class Engine:
         self.on_progress = on_progress
         self.thinking_factory = thinking_factory
         self.apply_thinking = apply_thinking
+        self.limiter = limiter
         self._sync_flights = SyncFlights()
         self._async_flights = AsyncFlights()
 

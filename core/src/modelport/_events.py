@@ -46,7 +46,15 @@ class StreamEvent:
 
 
 ProgressKind = Literal[
-    "started", "done", "retry", "cache_hit", "error", "stream_progress", "first_token"
+    "started",
+    "done",
+    "retry",
+    "cache_hit",
+    "error",
+    "stream_progress",
+    "first_token",
+    "queued",
+    "rate_limited",
 ]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ._abort import Aborted
 from ._actions import (
+    Acquire,
     Blocking,
     Close,
     JoinFlight,
@@ -22,6 +23,7 @@ from ._actions import (
     NextChunk,
     OpenChunks,
     ReadBody,
+    Release,
     Send,
     Sleep,
 )
@@ -33,7 +35,7 @@ from ._call import (
     tail_events,
     whole_events,
 )
-from ._errors import LLMError, ModelRequestError, ProviderProtocolError
+from ._errors import LLMError, ModelRequestError, ProviderProtocolError, RateLimitError
 from ._events import StreamEvent
 from ._hook_calls import plugin_failure
 from ._response import Response
@@ -102,11 +104,20 @@ class StreamAttempt:
         return self.yielded or self.asm.saw_output
 
 
-def _send(call: Call) -> Generator[Any, Any, Any]:
-    """Send until the headers of a success arrive; pre-response failures retry here."""
+def _send(call: Call) -> Generator[Any, Any, tuple[Any, Any]]:
+    """Send until the headers of a success arrive; pre-response failures retry here. With a
+    limiter, each attempt first waits for its grant, returned with the response."""
     provider = call.engine.provider
+    limiter = call.limiter
     while True:
         t = call.timeouts
+        grant = None
+        if limiter is not None:
+            queued_at = time.perf_counter()
+            grant = yield Acquire(limiter, call.token_estimate(), call.queue_deadline())
+            waited = time.perf_counter() - queued_at
+            if waited > 0.001:
+                call.emit("queued", waited_s=waited)
         call.emit("started")
         try:
             if provider.auth_pending():
@@ -115,11 +126,23 @@ def _send(call: Call) -> Generator[Any, Any, Any]:
             if raw.status >= 400:
                 body = yield ReadBody(raw, None)
                 raise call.http_error(raw.status, raw.headers, body)
-            return raw
+            return raw, grant
         except ModelRequestError as err:
+            if limiter is not None and grant is not None:
+                if isinstance(err, RateLimitError) and err.retry_after:
+                    limiter.pause(err.retry_after)  # everyone sharing the budget slows down
+                    call.emit("rate_limited", retry_after_s=err.retry_after)
+                yield Release(limiter, grant, None)
             delay = call.retry_delay(call.contextualize(label_timeout(err, t)))
             if delay:
                 yield Sleep(delay)
+
+
+def _released(call: Call, grant: Any, response: Response | None) -> Generator[Any, Any, None]:
+    """Give an attempt's grant back, with the real usage when there is an answer."""
+    if grant is not None and call.limiter is not None:
+        used = None if response is None else response.usage.total_tokens
+        yield Release(call.limiter, grant, used)
 
 
 def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
@@ -160,18 +183,20 @@ def _attempt_loop(
 ) -> Program:
     verbose = call.opts.verbose
     while True:
-        raw = yield from _send(call)
+        raw, grant = yield from _send(call)
         if not streaming or _is_whole_json(raw.headers):
             # Also a JSON body where a stream was asked for (a server or proxy that ignores
             # ``stream: true``): the provider's non-streamed parser reads it.
             try:
                 body = yield ReadBody(raw, call)
             except ModelRequestError as err:
+                yield from _released(call, grant, None)
                 delay = call.retry_delay(call.contextualize(err))
                 if delay:
                     yield Sleep(delay)
                 continue
             response = call.finalize(call.parse_whole(body), raw.headers, None)
+            yield from _released(call, grant, response)
             if call.cache_levels is not None:
                 yield Blocking(partial(call.write_cache, response))
             response = call.deliver(response)
@@ -195,12 +220,14 @@ def _attempt_loop(
                 yield events
         except ModelRequestError as err:
             yield Close(chunks if chunks is not None else raw)
+            yield from _released(call, grant, None)
             delay = call.retry_delay(call.contextualize(err), yielded=attempt.output_seen)
             if delay:
                 yield Sleep(delay)
             continue
         yield Close(chunks)
         response = call.finalize(attempt.asm.finish(), raw.headers, attempt.first)
+        yield from _released(call, grant, response)
         if call.cache_levels is not None:
             yield Blocking(partial(call.write_cache, response))
         response = call.deliver(response)
