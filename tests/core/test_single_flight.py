@@ -87,3 +87,39 @@ def test_threads_share_one_request_and_different_prompts_do_not(
         t.join(timeout=30)
     assert len(server.requests) == 2
     assert sorted(results).count("miss") == 2 and len(results) == 8
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_follower_waits_no_longer_than_its_own_deadline(conformance: Path, mode: str) -> None:
+    """The leader takes 1.5 s; an identical call with ``total=0.3`` stops waiting at its own
+    deadline with a ``queued`` timeout instead of returning the leader's answer seconds late."""
+    host = PluginHost(blocked=["builtin-sqlite-cache"])
+    host.register(CachePlugin(), name="memcache")
+    body = conformance / "openai-chat" / "chat-nonstream-text.json"
+    with ScriptedServer() as server:
+        slow = Fault.slow_first_byte(Reply.from_file(body), delay=1.5)
+        server.route("POST", "/v1/chat/completions", slow)
+        llm = mp.LLM(
+            "openai-chat:m", base_url=server.base_url, api_key="k", plugins=host, temperature=0
+        )
+        short = mp.Timeouts(total=0.3)
+        if mode == "sync":
+            lead = threading.Thread(target=llm.complete, args=("same",))
+            lead.start()
+            server.wait_for_requests(1, timeout=5)
+            with pytest.raises(mp.LLMTimeoutError) as info:
+                llm.complete("same", timeout=short)
+            lead.join(timeout=5)
+        else:
+
+            async def main() -> pytest.ExceptionInfo[mp.LLMTimeoutError]:
+                lead = asyncio.ensure_future(llm.acomplete("same"))
+                await asyncio.sleep(0.1)
+                with pytest.raises(mp.LLMTimeoutError) as caught:
+                    await llm.acomplete("same", timeout=short)
+                await lead
+                return caught
+
+            info = asyncio.run(main())
+    assert info.value.phase == "queued"
+    assert len(server.requests) == 1  # the follower never sent its own request

@@ -100,9 +100,12 @@ class Blocking:
 @dataclass(slots=True)
 class JoinFlight:
     """Single flight for a cache key: the result is ``False`` when this call leads (it must
-    ``LeaveFlight`` when done) or ``True`` after waiting for another call that led."""
+    ``LeaveFlight`` when done) or ``True`` after waiting for another call that led. A follower
+    waits at most until its own ``deadline`` (``time.perf_counter()``), whatever the leader
+    does, then fails with a ``queued`` timeout."""
 
     key: str
+    deadline: float | None = None
 
 
 @dataclass(slots=True)

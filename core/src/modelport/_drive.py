@@ -56,13 +56,14 @@ class SyncFlights:
         self._lock = threading.Lock()
         self._events: dict[str, threading.Event] = {}
 
-    def join(self, key: str) -> bool:
+    def join(self, key: str, deadline: float | None = None) -> bool:
         with self._lock:
             event = self._events.get(key)
             if event is None:
                 self._events[key] = threading.Event()
                 return False
-        event.wait()
+        if not event.wait(_remaining(deadline)):
+            raise _flight_timeout()
         return True
 
     def leave(self, key: str) -> None:
@@ -80,13 +81,17 @@ class AsyncFlights:
     def __init__(self) -> None:
         self._events: dict[tuple[int, str], asyncio.Event] = {}
 
-    async def join(self, key: str) -> bool:
+    async def join(self, key: str, deadline: float | None = None) -> bool:
         slot = (id(asyncio.get_running_loop()), key)
         event = self._events.get(slot)
         if event is None:
             self._events[slot] = asyncio.Event()
             return False
-        await event.wait()
+        try:
+            async with asyncio.timeout(_remaining(deadline)):
+                await event.wait()
+        except TimeoutError:
+            raise _flight_timeout() from None
         return True
 
     def leave(self, key: str) -> None:
@@ -169,6 +174,14 @@ def _close_sync(handle: Any) -> None:
 _WAITING = frozenset(
     {Send, ReadBody, OpenChunks, NextChunk, Sleep, RunTools, JoinFlight, Ask, Acquire}
 )
+
+
+def _flight_timeout() -> LLMTimeoutError:
+    return LLMTimeoutError(
+        "queued: an identical call in progress did not finish before this call's deadline "
+        "(Timeouts.total)",
+        phase="queued",
+    )
 
 
 def _queued_timeout(remaining: float) -> LLMTimeoutError:
@@ -321,7 +334,7 @@ def drive_sync(
                 elif kind is Release:
                     _release(held, action)
                 elif kind is JoinFlight:
-                    value = flights.join(action.key)
+                    value = flights.join(action.key, action.deadline)
                 elif kind is LeaveFlight:
                     flights.leave(action.key)
                 elif kind is Ask:
@@ -505,7 +518,7 @@ async def drive_async(
                 elif kind is Release:
                     _release(held, action)
                 elif kind is JoinFlight:
-                    value = await flights.join(action.key)
+                    value = await flights.join(action.key, action.deadline)
                 elif kind is LeaveFlight:
                     flights.leave(action.key)
                 elif kind is Ask:

@@ -251,7 +251,7 @@ def call_program(call: Call, streaming: bool, *, ending: bool = True) -> Program
         return (yield from _attempts(call, streaming, ending))
     # Single flight: an identical call in progress will put its answer in the cache.
     try:
-        follower = yield JoinFlight(call.key)
+        follower = yield JoinFlight(call.key, call.queue_deadline())
     except Aborted as stop:
         return (yield from _aborted(call, None, ending, stop.reason))
     if follower:
