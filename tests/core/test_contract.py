@@ -338,7 +338,7 @@ def test_bad_call_options_are_configuration_errors(server: ScriptedServer, kw: A
 
 
 @pytest.mark.parametrize(
-    "kw", [{"retry": "3"}, {"retry": -1}, {"temperature": "hot"}, {"api_key": ["k1", "k2"]}]
+    "kw", [{"retry": "3"}, {"retry": -1}, {"temperature": "hot"}, {"api_key": ["k1", 5]}]
 )
 def test_bad_llm_settings_are_configuration_errors(server: ScriptedServer, kw: Any) -> None:
     with pytest.raises(mp.ConfigurationError) as info:

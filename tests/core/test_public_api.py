@@ -103,6 +103,7 @@ MODELPORT_ALL = {
     "HttpxTransport",
     "ImagePart",
     "IncompleteStreamError",
+    "KeyPool",
     "LLMError",
     "LLMTimeoutError",
     "Limits",

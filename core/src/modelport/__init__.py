@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ._abort import AbortSignal
     from ._client import LLM
     from ._events import ProgressEvent, StreamEvent
-    from ._limits import Limits
+    from ._limits import KeyPool, Limits
     from ._messages import ImagePart, Message, TextPart, ToolCall
     from ._request import Request, ResponseFormat, ToolSpec
     from ._response import Response, ToolResult, Usage
@@ -54,6 +54,7 @@ __all__ = [
     "ContextWindowExceededError",
     "ImagePart",
     "IncompleteStreamError",
+    "KeyPool",
     "LLMError",
     "LLMTimeoutError",
     "Limits",
@@ -90,6 +91,7 @@ _LAZY = {
     "LLM": "._client",
     "AbortSignal": "._abort",
     "Limits": "._limits",
+    "KeyPool": "._limits",
     "ProgressEvent": "._events",
     "StreamEvent": "._events",
     "ImagePart": "._messages",

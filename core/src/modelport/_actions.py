@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._call import Call
     from ._events import StreamEvent
-    from ._limits import Limiter, Ticket
+    from ._limits import KeyPool, Limiter, Ticket
     from ._messages import ToolCall
     from ._timeouts import Timeouts
     from ._tool_exec import Decision, ToolRunner
@@ -36,9 +36,11 @@ __all__ = [
     "ReadBody",
     "Release",
     "Resolve",
+    "ReturnKey",
     "RunTools",
     "Send",
     "Sleep",
+    "TakeKey",
 ]
 
 
@@ -133,6 +135,23 @@ class Release:
     limiter: Limiter
     ticket: Ticket
     used: int | None
+
+
+@dataclass(slots=True)
+class TakeKey:
+    """The least-loaded usable key of ``pool`` for this attempt; when every key cools down
+    after a 429, wait for the first to be usable, at most until ``deadline``."""
+
+    pool: KeyPool
+    deadline: float | None
+
+
+@dataclass(slots=True)
+class ReturnKey:
+    """The attempt that used ``key`` ended (drivers return keys still out at the end)."""
+
+    pool: KeyPool
+    key: str
 
 
 @dataclass(slots=True)

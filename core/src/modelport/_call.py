@@ -197,10 +197,13 @@ class Call:
         if provider.auth_pending():
             self._provider_step("prepare_auth", ConfigurationError, provider.prepare_auth)
 
-    def authed(self) -> WireRequest:
+    def authed(self, key: str | None = None) -> WireRequest:
+        """This attempt's copy of the wire request, with credentials (``key``: the pool's key
+        for this attempt, through the provider instance that holds it)."""
         w = self.wire
         attempt_wire = WireRequest(w.method, w.url, dict(w.headers), w.body, w.content)
-        provider = self.engine.provider
+        engine = self.engine
+        provider = engine.keyed[key] if key is not None else engine.provider
         self._provider_step(
             "authenticate", ConfigurationError, lambda: provider.authenticate(attempt_wire)
         )

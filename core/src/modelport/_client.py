@@ -23,7 +23,7 @@ from ._errors import (
     TruncatedOutputError,
 )
 from ._events import ProgressEvent, StreamEvent
-from ._limits import Limiter, Limits, shared_limiter
+from ._limits import KeyPool, Limiter, Limits, shared_limiter
 from ._messages import Message, coerce_messages
 from ._options import check_call_options, check_llm_settings, check_request_params
 from ._plugins import PluginHost, default_host
@@ -123,7 +123,7 @@ class LLM:
         self,
         model: str,
         *,
-        api_key: str | None = None,
+        api_key: str | list[str] | KeyPool | None = None,
         base_url: str | None = None,
         timeout: Timeouts | float | None = None,
         retry: RetryPolicy | int | None = None,
@@ -166,6 +166,11 @@ class LLM:
                 max_retries=retry, base_url=None, api_key=None, options=None, on_progress=None
             )
             retry = RetryPolicy(max_retries=retry)
+        pool: KeyPool | None = None
+        if isinstance(api_key, list | tuple):
+            api_key = KeyPool(api_key)
+        if isinstance(api_key, KeyPool):
+            pool, api_key = api_key, api_key.keys[0]
         check_llm_settings(
             max_retries=retry.max_retries,
             base_url=base_url,
@@ -185,6 +190,17 @@ class LLM:
             model=self.model, base_url=base_url, api_key=api_key, options=dict(options or {})
         )
         self.provider: Provider = cls(settings)
+        keyed: dict[str, Provider] = {}
+        if pool is not None:
+            for key in pool.keys:
+                keyed[key] = cls(
+                    ProviderSettings(
+                        model=self.model,
+                        base_url=base_url,
+                        api_key=key,
+                        options=dict(options or {}),
+                    )
+                )
         if api_key is None and self.provider.api_key_required():
             hint = f" or set {key_env}" if key_env else ""
             raise ConfigurationError(
@@ -207,11 +223,13 @@ class LLM:
             self._transport,
             retry=retry,
             timeouts=coerce_timeouts(timeout),
-            secrets=[api_key] if api_key else [],
+            secrets=pool.keys if pool is not None else ([api_key] if api_key else []),
             on_progress=on_progress,
             thinking_factory=self._thinking.parser_for,
             apply_thinking=self._thinking.apply,
             limiter=limiter,
+            pool=pool,
+            keyed=keyed,
         )
 
     def __repr__(self) -> str:

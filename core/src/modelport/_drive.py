@@ -30,9 +30,11 @@ from ._actions import (
     ReadBody,
     Release,
     Resolve,
+    ReturnKey,
     RunTools,
     Send,
     Sleep,
+    TakeKey,
 )
 from ._deadline import watch
 from ._errors import LLMTimeoutError, ModelRequestError
@@ -162,6 +164,14 @@ def _release(held: list[Release], action: Release) -> None:
             return
 
 
+def _return_key(lent: list[tuple[Any, str]], action: ReturnKey) -> None:
+    for i, (pool, key) in enumerate(lent):
+        if pool is action.pool and key == action.key:
+            del lent[i]
+            pool.give_back(key)
+            return
+
+
 async def _awaited(value: Any) -> Any:
     return await value
 
@@ -172,8 +182,18 @@ def _close_sync(handle: Any) -> None:
 
 # What an abort interrupts: everything that waits. Closing and bookkeeping still run.
 _WAITING = frozenset(
-    {Send, ReadBody, OpenChunks, NextChunk, Sleep, RunTools, JoinFlight, Ask, Acquire}
+    {Send, ReadBody, OpenChunks, NextChunk, Sleep, RunTools, JoinFlight, Ask, Acquire, TakeKey}
 )
+
+
+def _key_wait(action: TakeKey, wait: float) -> float:
+    """How long to sleep before trying the pool again, or the queued timeout."""
+    remaining = _remaining(action.deadline)
+    if remaining is not None and remaining <= wait:
+        raise LLMTimeoutError(
+            "queued: every key of the pool cools down past the call's deadline", phase="queued"
+        )
+    return max(wait, 0.001)
 
 
 def _flight_timeout() -> LLMTimeoutError:
@@ -268,6 +288,7 @@ def drive_sync(
     turn: list[Any] = []  # the inbox of the turn of tools being waited for, if any
     wakers: list[threading.Event] = []  # limiter waits in progress
     held: list[Release] = []  # limiter grants not yet released
+    lent: list[tuple[Any, str]] = []  # pool keys not yet returned
     value: Any = None
     error: Exception | None = None
 
@@ -333,6 +354,15 @@ def drive_sync(
                     held.append(Release(action.limiter, value, None))
                 elif kind is Release:
                     _release(held, action)
+                elif kind is TakeKey:
+                    while True:
+                        value, wait = action.pool.take()
+                        if value is not None:
+                            break
+                        time.sleep(_key_wait(action, wait))
+                    lent.append((action.pool, value))
+                elif kind is ReturnKey:
+                    _return_key(lent, action)
                 elif kind is JoinFlight:
                     value = flights.join(action.key, action.deadline)
                 elif kind is LeaveFlight:
@@ -370,6 +400,8 @@ def drive_sync(
                 pass
         for grant in held:
             grant.limiter.release(grant.ticket, None)
+        for pool, key in lent:
+            pool.give_back(key)
         program.close()
 
 
@@ -452,6 +484,7 @@ async def drive_async(
     """
     opened: list[Any] = []
     held: list[Release] = []  # limiter grants not yet released
+    lent: list[tuple[Any, str]] = []  # pool keys not yet returned
     value: Any = None
     error: BaseException | None = None
     task = asyncio.current_task()
@@ -517,6 +550,15 @@ async def drive_async(
                     held.append(Release(action.limiter, value, None))
                 elif kind is Release:
                     _release(held, action)
+                elif kind is TakeKey:
+                    while True:
+                        value, wait = action.pool.take()
+                        if value is not None:
+                            break
+                        await asyncio.sleep(_key_wait(action, wait))
+                    lent.append((action.pool, value))
+                elif kind is ReturnKey:
+                    _return_key(lent, action)
                 elif kind is JoinFlight:
                     value = await flights.join(action.key, action.deadline)
                 elif kind is LeaveFlight:
@@ -553,6 +595,8 @@ async def drive_async(
                 pass
         for grant in held:
             grant.limiter.release(grant.ticket, None)
+        for pool, key in lent:
+            pool.give_back(key)
         program.close()
 
 

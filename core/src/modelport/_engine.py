@@ -24,7 +24,7 @@ from ._transport import Transport
 
 if TYPE_CHECKING:
     from ._abort import AbortSignal
-    from ._limits import Limiter
+    from ._limits import KeyPool, Limiter
     from ._toolloop import LoopSettings
 
 __all__ = ["Engine"]
@@ -46,6 +46,8 @@ class Engine:
         thinking_factory: Callable[[Request, CallOptions], Any] | None = None,
         apply_thinking: Callable[[Response, Request, CallOptions], None] | None = None,
         limiter: Limiter | None = None,
+        pool: KeyPool | None = None,
+        keyed: dict[str, Provider] | None = None,
     ) -> None:
         self.provider = provider
         self.host = host
@@ -59,6 +61,10 @@ class Engine:
         self.thinking_factory = thinking_factory
         self.apply_thinking = apply_thinking
         self.limiter = limiter
+        # A key pool: one provider instance per key (a provider authenticates with its own
+        # settings), chosen per attempt.
+        self.pool = pool
+        self.keyed = keyed or {}
         self._sync_flights = SyncFlights()
         self._async_flights = AsyncFlights()
 

@@ -24,8 +24,10 @@ from ._actions import (
     OpenChunks,
     ReadBody,
     Release,
+    ReturnKey,
     Send,
     Sleep,
+    TakeKey,
 )
 from ._call import (
     Call,
@@ -35,9 +37,16 @@ from ._call import (
     tail_events,
     whole_events,
 )
-from ._errors import LLMError, ModelRequestError, ProviderProtocolError, RateLimitError
+from ._errors import (
+    AuthenticationError,
+    LLMError,
+    ModelRequestError,
+    ProviderProtocolError,
+    RateLimitError,
+)
 from ._events import StreamEvent
 from ._hook_calls import plugin_failure
+from ._limits import fingerprint
 from ._response import Response
 from ._wire import WireDelta
 
@@ -104,45 +113,74 @@ class StreamAttempt:
         return self.yielded or self.asm.saw_output
 
 
-def _send(call: Call) -> Generator[Any, Any, tuple[Any, Any]]:
-    """Send until the headers of a success arrive; pre-response failures retry here. With a
-    limiter, each attempt first waits for its grant, returned with the response."""
+def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
+    """Send until the headers of a success arrive; pre-response failures retry here. Each
+    attempt first waits for its limiter grant and takes a key of the pool (when there are
+    such), and returns them with the response for ``_released``."""
     provider = call.engine.provider
     limiter = call.limiter
+    pool = call.engine.pool
     while True:
         t = call.timeouts
-        grant = None
+        held = _Held()
         if limiter is not None:
             queued_at = time.perf_counter()
-            grant = yield Acquire(limiter, call.token_estimate(), call.queue_deadline())
+            held.grant = yield Acquire(limiter, call.token_estimate(), call.queue_deadline())
             waited = time.perf_counter() - queued_at
             if waited > 0.001:
                 call.emit("queued", waited_s=waited)
+        if pool is not None:
+            held.key = yield TakeKey(pool, call.queue_deadline())
         call.emit("started")
         try:
             if provider.auth_pending():
                 yield Blocking(call.prepare_auth)
-            raw = yield Send(call.authed(), pre_header_timeouts(t))
+            raw = yield Send(call.authed(held.key), pre_header_timeouts(t))
             if raw.status >= 400:
                 body = yield ReadBody(raw, None)
                 raise call.http_error(raw.status, raw.headers, body)
-            return raw, grant
+            return raw, held
         except ModelRequestError as err:
-            if limiter is not None and grant is not None:
-                if isinstance(err, RateLimitError) and err.retry_after:
+            another_key = False
+            if isinstance(err, RateLimitError):
+                if limiter is not None and err.retry_after:
                     limiter.pause(err.retry_after)  # everyone sharing the budget slows down
                     call.emit("rate_limited", retry_after_s=err.retry_after)
-                yield Release(limiter, grant, None)
+                if pool is not None and held.key is not None:
+                    pool.cool_down(held.key, err.retry_after)
+                    call.emit("key_cooldown", key=fingerprint(held.key), seconds=err.retry_after)
+                    another_key = True
+            elif isinstance(err, AuthenticationError) and pool is not None and held.key:
+                another_key = pool.bench(held.key)
+            yield from _released(call, held, None)
+            if another_key and isinstance(err, AuthenticationError):
+                continue  # the next key, at once: this one will not work, waiting won't help
             delay = call.retry_delay(call.contextualize(label_timeout(err, t)))
-            if delay:
+            if delay and not (another_key and pool is not None and pool.has_usable()):
                 yield Sleep(delay)
 
 
-def _released(call: Call, grant: Any, response: Response | None) -> Generator[Any, Any, None]:
-    """Give an attempt's grant back, with the real usage when there is an answer."""
-    if grant is not None and call.limiter is not None:
+class _Held:
+    """What one attempt holds until it ends: a limiter grant, a pool key."""
+
+    __slots__ = ("grant", "key")
+
+    def __init__(self) -> None:
+        self.grant: Any = None
+        self.key: str | None = None
+
+
+def _released(call: Call, held: _Held, response: Response | None) -> Generator[Any, Any, None]:
+    """Give an attempt's grant and key back; the grant with the real usage when there is an
+    answer (``None``: keep the reservation, the provider may have counted it)."""
+    if held.grant is not None and call.limiter is not None:
         used = None if response is None else response.usage.total_tokens
-        yield Release(call.limiter, grant, used)
+        yield Release(call.limiter, held.grant, used)
+        held.grant = None
+    pool = call.engine.pool
+    if held.key is not None and pool is not None:
+        yield ReturnKey(pool, held.key)
+        held.key = None
 
 
 def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
@@ -183,7 +221,7 @@ def _attempt_loop(
 ) -> Program:
     verbose = call.opts.verbose
     while True:
-        raw, grant = yield from _send(call)
+        raw, grant = yield from _send(call)  # grant: what the attempt holds (_Held)
         if not streaming or _is_whole_json(raw.headers):
             # Also a JSON body where a stream was asked for (a server or proxy that ignores
             # ``stream: true``): the provider's non-streamed parser reads it.
