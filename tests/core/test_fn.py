@@ -52,7 +52,7 @@ def server() -> Iterator[ScriptedServer]:
 
 @pytest.fixture
 def llm(server: ScriptedServer) -> Iterator[mp.LLM]:
-    with mp.LLM("openai-chat:m", base_url=server.base_url, api_key="k", use_cache=False) as m:
+    with mp.LLM("openai-chat:m", base_url=server.base_url, api_key="k", cache="never") as m:
         yield m
 
 

@@ -1,7 +1,8 @@
 """Public names for tools: markers, decisions and conversion helpers (see docs/tools.md).
 
-``Depends`` hides a parameter from the model and injects it from ``deps=``; ``Return`` sets an
-async generator tool's result; ``Decision`` answers a ``review_request``.
+``tool`` names and describes a function tool where it is defined; ``Depends`` hides a parameter
+from the model and injects it from ``deps=``; ``Return`` sets an async generator tool's result;
+``Decision`` answers a ``review_request``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ._schema import (
     tool_from_function,
     tool_from_schema,
 )
+from ._schema._tool_decorator import tool
 from ._tool_exec import Decision, Return
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "ToolArgumentsError",
     "ToolDef",
     "coerce_tools",
+    "tool",
     "tool_from_function",
     "tool_from_schema",
 ]

@@ -33,6 +33,7 @@ from typing import Annotated, Any, get_origin
 from .._errors import SchemaConversionError
 from ._docstrings import parse_docstring
 from ._jsonschema import strip_keyword
+from ._tool_decorator import tool_meta
 from ._tooldef import EMPTY, ParamBinding, ToolDef, ToolKind, check_name
 from ._types import TypeRewriter
 
@@ -175,6 +176,10 @@ def _build(
 
     inner, bound_positional, bound_keywords = unwrap_partial(fn)
     label = label_of(inner)
+    meta = tool_meta(fn) or tool_meta(inner)  # @tool(name=, description=)
+    if meta is not None:
+        name = meta.name if name is None else name
+        description = meta.description if description is None else description
     tool_name = name if name is not None else getattr(inner, "__name__", None)
     if tool_name is None:
         tool_name = type(inner).__name__
