@@ -481,3 +481,17 @@ def test_a_sync_tool_loop_runs_on_the_sync_transport_without_an_event_loop() -> 
     assert result["text"] == "done"
     assert result["main"] == [True]
     assert "modelport-loop" not in result["threads"]
+
+
+def test_an_interceptor_list_knows_a_renamed_tool() -> None:
+    from modelport._tool_exec import review_predicate
+    from modelport.tools import tool
+
+    @tool(name="fetch_page")
+    def fetch(url: str) -> str:
+        """Fetch a page."""
+        return url
+
+    needs_review = review_predicate([fetch])
+    assert needs_review is not None
+    assert needs_review("fetch_page", {}) and not needs_review("fetch", {})

@@ -95,9 +95,7 @@ def review_predicate(interceptor: Any) -> Predicate | None:
     if interceptor is True:
         return lambda name, args: True
     if isinstance(interceptor, (list, tuple, set, frozenset)):
-        names = {
-            item if isinstance(item, str) else getattr(item, "__name__", "") for item in interceptor
-        }
+        names = {item if isinstance(item, str) else _tool_name(item) for item in interceptor}
         return lambda name, args: name in names
     if callable(interceptor):
         fn: Predicate = interceptor
@@ -105,6 +103,16 @@ def review_predicate(interceptor: Any) -> Predicate | None:
     raise ConfigurationError(
         f"interceptor must be True, a list of tools, or a callable, not {interceptor!r}"
     )
+
+
+def _tool_name(fn: Any) -> str:
+    """The name the model sees: ``@tool(name=...)`` when set, else the function's."""
+    from ._schema._tool_decorator import tool_meta
+
+    meta = tool_meta(fn)
+    if meta is not None and meta.name:
+        return meta.name
+    return str(getattr(fn, "__name__", ""))
 
 
 async def maybe_await(value: Any) -> Any:
