@@ -118,6 +118,7 @@ def check_docs_api_v1_models() -> None:
         format="gguf",
         size_bytes=17990911801,
         loaded_instances=("google/gemma-4-26b-a4b",),
+        loaded_context_length=4096,
     )
     assert gemma.loaded
     assert gemma.raw["capabilities"]["reasoning"] == {

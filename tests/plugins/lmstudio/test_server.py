@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import modelport as mp
 import pytest
 from modelport.testing import Reply, ScriptedServer
+from modelport_lmstudio import LMStudioProvider
 
 from ._lmstudio import ANSWER, REASONING, corpus_json, lmstudio_server, requires_corpus
 from .test_errors import NOT_LOADED, NOT_LOADED_404
@@ -34,7 +35,7 @@ def server() -> Iterator[ScriptedServer]:
 
 
 def llm(server: ScriptedServer, model: str = "phi-4-mini-instruct", **kw: object) -> mp.LLM:
-    return mp.LLM(f"lmstudio:{model}", base_url=server.base_url, use_cache=False, **kw)  # type: ignore[arg-type]
+    return mp.LLM(f"lmstudio:{model}", base_url=server.base_url, cache="never", **kw)  # type: ignore[arg-type]
 
 
 def test_complete(server: ScriptedServer) -> None:
@@ -127,6 +128,7 @@ def test_model_info_through_the_wire(server: ScriptedServer) -> None:
 
     with llm(server) as model:
         provider = model.provider
+        assert isinstance(provider, LMStudioProvider)
         wire = provider.models_request()
         assert wire is not None
         with urllib.request.urlopen(wire.url) as resp:
@@ -155,7 +157,7 @@ def test_api_key_from_environment(server: ScriptedServer, monkeypatch: pytest.Mo
 def test_no_models_loaded_is_model_not_found_and_not_retried() -> None:
     with ScriptedServer() as server:
         server.route("POST", "/v1/chat/completions", Reply.status(404, NOT_LOADED_404))
-        with llm(server, max_retries=2) as model, pytest.raises(mp.ModelNotFoundError) as info:
+        with llm(server, retry=2) as model, pytest.raises(mp.ModelNotFoundError) as info:
             model.complete("hi")
         assert len(server.requests) == 1
     err = info.value

@@ -38,7 +38,9 @@ def test_url_headers_and_minimal_body() -> None:
     assert wire.headers["Accept"] == "text/event-stream"
     assert wire.body == {
         "model": "gpt-5",
-        "input": [{"role": "user", "content": "hi"}],
+        "input": [
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
+        ],
         "stream": True,
     }
     with mp.LLM("openai-responses:m", base_url="http://127.0.0.1:9/v1/") as llm:
@@ -89,8 +91,13 @@ def test_full_request_body() -> None:
         "model": "gpt-5",
         "instructions": "Be terse.",
         "input": [
-            {"role": "developer", "content": "Use tools."},
             {
+                "type": "message",
+                "role": "developer",
+                "content": [{"type": "input_text", "text": "Use tools."}],
+            },
+            {
+                "type": "message",
                 "role": "user",
                 "content": [
                     {"type": "input_text", "text": "What is this?"},
@@ -102,10 +109,14 @@ def test_full_request_body() -> None:
                     },
                 ],
             },
-            {"role": "assistant", "content": "Let me add."},
+            {"type": "message", "role": "assistant", "content": "Let me add."},
             {"type": "function_call", "call_id": "call_1", "name": "add", "arguments": "{}"},
             {"type": "function_call_output", "call_id": "call_1", "output": "3"},
-            {"role": "system", "content": "Late system note."},
+            {
+                "type": "message",
+                "role": "system",
+                "content": [{"type": "input_text", "text": "Late system note."}],
+            },
         ],
         "temperature": 0,
         "top_p": 0.5,
@@ -139,7 +150,11 @@ def test_system_as_items_when_instructions_are_off() -> None:
     b = body(
         Request(model="m", messages=[Message.system("s"), Message.user("u")]), instructions=False
     )
-    assert "instructions" not in b and b["input"][0] == {"role": "system", "content": "s"}
+    assert "instructions" not in b and b["input"][0] == {
+        "type": "message",
+        "role": "system",
+        "content": [{"type": "input_text", "text": "s"}],
+    }
 
 
 def test_tool_choice_without_tools_is_not_sent() -> None:
@@ -159,6 +174,46 @@ def test_bad_messages_are_configuration_errors() -> None:
         body(Request(model="m", messages=[Message(role="tool", content="x")]))
     with pytest.raises(ConfigurationError, match="ImagePart"):
         body(Request(model="m", messages=[Message(role="system", content=[ImagePart(url="u")])]))
+
+
+def test_every_message_is_a_typed_item() -> None:
+    """llama.cpp answers 400 "Cannot determine type of 'item'" for an untyped assistant turn."""
+    b = body(
+        Request(
+            model="m",
+            messages=[
+                Message.user("q"),
+                Message.assistant("a"),
+                Message(role="user", content=None),
+                Message.assistant(None, tool_calls=[ToolCall(id="c", name="f", arguments="{}")]),
+                Message.tool("c", "r"),
+            ],
+        )
+    )
+    assert b["input"] == [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "q"}]},
+        {"type": "message", "role": "assistant", "content": "a"},
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": ""}]},
+        {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c", "output": "r"},
+    ]
+
+
+def test_tool_results_with_images_are_parts() -> None:
+    result = Message(
+        role="tool",
+        tool_call_id="c",
+        content=[TextPart(text="the chart:"), ImagePart(data="AAAA", media_type="image/png")],
+    )
+    text_only = Message(
+        role="tool", tool_call_id="d", content=[TextPart(text="a"), TextPart(text="b")]
+    )
+    b = body(Request(model="m", messages=[Message.user("q"), result, text_only]))
+    assert b["input"][1]["output"] == [
+        {"type": "input_text", "text": "the chart:"},
+        {"type": "input_image", "image_url": "data:image/png;base64,AAAA", "detail": "auto"},
+    ]
+    assert b["input"][2]["output"] == "ab"
 
 
 def _replayed(text: str | None, calls: list[ToolCall]) -> Message:
@@ -209,13 +264,13 @@ def test_edited_text_is_sent_as_a_plain_message_in_place() -> None:
     call = ToolCall(id="call_1", name="add", arguments='{"a":2}')
     extra = ToolCall(id="call_2", name="add", arguments="{}")
     b = body(Request(model="m", messages=[Message.user("q"), _replayed("Edited.", [call, extra])]))
-    assert [i.get("type", i.get("role")) for i in b["input"][1:]] == [
+    assert [i["type"] for i in b["input"][1:]] == [
         "reasoning",
-        "assistant",
+        "message",
         "function_call",
         "function_call",
     ]
-    assert b["input"][2] == {"role": "assistant", "content": "Edited."}
+    assert b["input"][2] == {"type": "message", "role": "assistant", "content": "Edited."}
     assert b["input"][3]["arguments"] == '{"a":2}' and b["input"][4]["call_id"] == "call_2"
 
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import modelport as mp
 import pytest
 from llama_peer import LlamaServer
+from modelport.provider import WireRequest
 from modelport.testing import Fault, Reply, ScriptedServer
+from modelport.transport import AsyncRawResponse, RawResponse
 from modelport_openai_responses._decode import ITEMS_KEY
 
 from ._helpers import recording, requires_corpus
@@ -21,7 +26,7 @@ ANSWER = "Hello from tiny model."
 
 def llm(base_url: str, **kw: object) -> mp.LLM:
     kw.setdefault("max_tokens", 64)
-    kw.setdefault("use_cache", False)
+    kw.setdefault("cache", "never")
     return mp.LLM("openai-responses:tiny", base_url=base_url, temperature=0, **kw)  # type: ignore[arg-type]
 
 
@@ -97,6 +102,183 @@ def test_llama_tool_loop_replays_reasoning(llama_think: LlamaServer, mode: str) 
     assert [i["type"] for i in first_turn] == ["reasoning", "function_call"]
 
 
+class RecordingTransport(mp.HttpxTransport):
+    """The default transport, keeping every JSON body it sends (to validate what llama.cpp got)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bodies: list[dict[str, Any]] = []
+
+    def _keep(self, request: WireRequest) -> None:
+        if request.content:
+            self.bodies.append(json.loads(request.content))
+
+    def send(self, request: WireRequest, timeouts: mp.Timeouts) -> RawResponse:
+        self._keep(request)
+        return super().send(request, timeouts)
+
+    async def asend(self, request: WireRequest, timeouts: mp.Timeouts) -> AsyncRawResponse:
+        self._keep(request)
+        return await super().asend(request, timeouts)
+
+
+def history() -> list[mp.Message]:
+    """Every kind of turn: assistant text, a tool call with text, its result, a late developer
+    message, and a new user question at the end."""
+    call = mp.ToolCall(id="call_a", name="lookup_weather", arguments='{"city": "Paris"}')
+    return [
+        mp.Message.system("You are terse."),
+        mp.Message.user("Say hello."),
+        mp.Message.assistant(ANSWER),
+        mp.Message.user("What is the weather in Paris?"),
+        mp.Message.assistant("Let me check.", tool_calls=[call]),
+        mp.Message.tool("call_a", "sunny in Paris for 1 day(s)"),
+        mp.Message.assistant("It is sunny in Paris."),
+        mp.Message(role="developer", content="Answer in one sentence."),
+        mp.Message.user("Thanks. Say hello again."),
+    ]
+
+
+def _post(base_url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    req = urllib.request.Request(
+        base_url + "/responses",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@pytest.mark.peers
+def test_llama_rejects_the_untyped_assistant_item(llama_plain: LlamaServer) -> None:
+    """The shape the encoder used to send: why every multi-turn history failed (issue 11)."""
+    untyped = {
+        "model": "tiny",
+        "input": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "Hello"},
+            {"role": "user", "content": "again"},
+        ],
+        "max_output_tokens": 16,
+    }
+    status, data = _post(llama_plain.base_url, untyped)
+    assert status == 400 and "Cannot determine type" in data["error"]["message"]
+
+
+@pytest.mark.peers
+@pytest.mark.parametrize("variant", ["plain", "think"])
+@pytest.mark.parametrize("mode", ["sync", "stream", "async"])
+def test_llama_replays_a_history_with_assistant_turns_and_tool_calls(
+    request: pytest.FixtureRequest, variant: str, mode: str
+) -> None:
+    server: LlamaServer = request.getfixturevalue(f"llama_{variant}")
+    transport = RecordingTransport()
+    with llm(server.base_url, transport=transport) as model:
+        if mode == "sync":
+            r = model.complete(history())
+        elif mode == "stream":
+            r = next(e.content for e in model.stream(history()) if e.type == "final")
+        else:
+            r = asyncio.run(model.acomplete(history()))
+    assert (r.text, r.stop_reason) == (ANSWER, "stop")
+    assert r.reasoning == (" Thinking quietly" if variant == "think" else None)
+    (body,) = transport.bodies
+    validate_request_body(body)
+    assert body["instructions"] == "You are terse."
+    assert [(i["type"], i.get("role")) for i in body["input"]] == [
+        ("message", "user"),
+        ("message", "assistant"),
+        ("message", "user"),
+        ("message", "assistant"),
+        ("function_call", None),
+        ("function_call_output", None),
+        ("message", "assistant"),
+        ("message", "developer"),
+        ("message", "user"),
+    ]
+    assert body["input"][1] == {"type": "message", "role": "assistant", "content": ANSWER}
+    assert body["input"][4] == {
+        "type": "function_call",
+        "call_id": "call_a",
+        "name": "lookup_weather",
+        "arguments": '{"city": "Paris"}',
+    }
+    assert body["input"][8]["content"] == [
+        {"type": "input_text", "text": "Thanks. Say hello again."}
+    ]
+
+
+@pytest.mark.peers
+@pytest.mark.parametrize("variant", ["plain", "think"])
+@pytest.mark.parametrize("mode", ["sync", "stream", "async"])
+def test_llama_tool_loop_then_next_turn(
+    request: pytest.FixtureRequest, variant: str, mode: str
+) -> None:
+    """A full tool loop with a function tool, then the conversation goes on from its history
+    (the assistant's answer included): every request is a valid openai body llama.cpp takes."""
+    server: LlamaServer = request.getfixturevalue(f"llama_{variant}")
+    transport = RecordingTransport()
+    question = mp.Message.user("What is the weather in Paris?")
+
+    async def both_async() -> tuple[mp.Response, mp.Response]:
+        first = await model.acomplete([question], tools=[lookup_weather])
+        follow = [question, *first.messages, mp.Message.user("Thanks. Say hello.")]
+        return first, await model.acomplete(follow, tools=[lookup_weather])
+
+    with llm(server.base_url, transport=transport) as model:
+        if mode == "async":
+            first, second = asyncio.run(both_async())
+        else:
+            first = model.complete([question], tools=[lookup_weather])
+            follow = [question, *first.messages, mp.Message.user("Thanks. Say hello.")]
+            if mode == "sync":
+                second = model.complete(follow, tools=[lookup_weather])
+            else:
+                events = list(model.stream(follow, tools=[lookup_weather]))
+                second = next(e.content for e in events if e.type == "final")
+    # The first call: tool call, tool result, answer.
+    assert [t.name for t in first.tool_calls] == ["lookup_weather"]
+    assert first.tool_results[0].error is None
+    assert first.tool_results[0].content.startswith("sunny in ")
+    assert (first.text, first.stop_reason) == (ANSWER, "stop")
+    assert [m.role for m in first.messages] == ["assistant", "tool", "assistant"]
+    # The second call answers from a history holding the whole first exchange.
+    assert second.text == ANSWER and second.stop_reason == "stop"
+    assert not second.tool_calls
+    assert len(transport.bodies) == 3
+    for body in transport.bodies:
+        validate_request_body(body)
+    last = transport.bodies[-1]["input"]
+    kinds = [(i["type"], i.get("role")) for i in last]
+    if variant == "think":  # the recorded output items go back: reasoning before each answer
+        assert kinds == [
+            ("message", "user"),
+            ("reasoning", None),
+            ("function_call", None),
+            ("function_call_output", None),
+            ("reasoning", None),
+            ("message", "assistant"),
+            ("message", "user"),
+        ]
+        assert last[5]["id"].startswith("msg_") and last[5]["content"][0]["text"] == ANSWER
+    else:
+        assert kinds == [
+            ("message", "user"),
+            ("function_call", None),
+            ("function_call_output", None),
+            ("message", "assistant"),
+            ("message", "user"),
+        ]
+        assert last[3] == {"type": "message", "role": "assistant", "content": ANSWER}
+    call_ids = {
+        i["call_id"] for i in last if i["type"] in ("function_call", "function_call_output")
+    }
+    assert call_ids == {first.tool_calls[0].id}
+
+
 # -- the scripted server replaying recordings ------------------------------------------------
 
 
@@ -147,8 +329,14 @@ def test_scripted_tool_loop_sends_reasoning_back(server: ScriptedServer) -> None
     assert final.text == "pong" and final.tool_results[0].content == "Chipsville"
     second = server.requests[1].json()
     validate_request_body(second)
-    types = [i.get("type", i.get("role")) for i in second["input"]]
-    assert types == ["user", "reasoning", "message", "function_call", "function_call_output"]
+    types = [(i["type"], i.get("role")) for i in second["input"]]
+    assert types == [
+        ("message", "user"),
+        ("reasoning", None),
+        ("message", "assistant"),
+        ("function_call", None),
+        ("function_call_output", None),
+    ]
     assert second["input"][1]["encrypted_content"].startswith("gAAAAABqaR3_")
     assert second["input"][3]["id"] == "fc_0fabc13af1ee0049006a691dff0c1481a1b4a0eec7e3c753bb"
     assert second["input"][4] == {
@@ -172,7 +360,7 @@ def test_scripted_stream_cut_is_a_typed_error(server: ScriptedServer) -> None:
     sse = recording("responses-stream-function-call.sse").read_bytes()
     cut = sse[: sse.index(b"event: response.completed")]
     server.add(Reply.sse([cut]))
-    with llm(server.base_url, max_retries=0) as model, pytest.raises(mp.ModelRequestError):
+    with llm(server.base_url, retry=0) as model, pytest.raises(mp.ModelRequestError):
         list(model.stream("hi", tools=[lookup_weather]))
 
 
@@ -180,7 +368,7 @@ def test_scripted_stream_cut_is_a_typed_error(server: ScriptedServer) -> None:
 def test_scripted_reset_mid_stream(server: ScriptedServer) -> None:
     sse = recording("responses-stream-reasoning-summary.sse")
     server.add(Fault.reset_mid_stream(Reply.from_file(sse), after_chunks=20))
-    with llm(server.base_url, max_retries=0) as model:
+    with llm(server.base_url, retry=0) as model:
         with pytest.raises(mp.ModelRequestError):
             list(model.stream("hi"))
 
@@ -199,5 +387,5 @@ def test_scripted_failed_event_mid_stream(server: ScriptedServer) -> None:
         },
     ]
     server.add(Reply.sse([f"data: {json.dumps(e)}\n\n".encode() for e in events]))
-    with llm(server.base_url, max_retries=0) as model, pytest.raises(mp.RateLimitError):
+    with llm(server.base_url, retry=0) as model, pytest.raises(mp.RateLimitError):
         list(model.stream("hi"))

@@ -2,8 +2,10 @@
 
 Chat goes through LM Studio's OpenAI-compatible endpoint with openai-chat's translator; this
 package adds LM Studio's model metadata (``parse_model_info``), its native REST chat with
-generation stats (``options={"api": "native"}``) and its error messages. Importing it is cheap:
-the names below are resolved on first use.
+generation stats (``options={"api": "native"}``), its error messages, and model management
+through the REST API v1 (``LMStudio``, ``load_model``, ``unload_model``, ``unload_others``,
+``loaded_context_length`` and their ``a``-prefixed async twins). Importing it is cheap: the
+names below are resolved on first use.
 """
 
 from __future__ import annotations
@@ -12,9 +14,51 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["LMStudioModel", "LMStudioProvider", "__version__", "parse_model_info"]
+__all__ = [
+    "LMStudio",
+    "LMStudioModel",
+    "LMStudioProvider",
+    "LoadedModel",
+    "__version__",
+    "aload_model",
+    "aloaded_context_length",
+    "aunload_model",
+    "aunload_others",
+    "load_model",
+    "loaded_context_length",
+    "parse_model_info",
+    "unload_model",
+    "unload_others",
+]
+
+_ADMIN = frozenset(
+    {
+        "LMStudio",
+        "LoadedModel",
+        "aload_model",
+        "aloaded_context_length",
+        "aunload_model",
+        "aunload_others",
+        "load_model",
+        "loaded_context_length",
+        "unload_model",
+        "unload_others",
+    }
+)
 
 if TYPE_CHECKING:
+    from ._admin import (
+        LMStudio,
+        LoadedModel,
+        aload_model,
+        aloaded_context_length,
+        aunload_model,
+        aunload_others,
+        load_model,
+        loaded_context_length,
+        unload_model,
+        unload_others,
+    )
     from ._models import LMStudioModel, parse_model_info
     from ._provider import LMStudioProvider
 
@@ -28,4 +72,8 @@ def __getattr__(name: str) -> Any:
         from . import _models
 
         return getattr(_models, name)
+    if name in _ADMIN:
+        from . import _admin
+
+        return getattr(_admin, name)
     raise AttributeError(f"module 'modelport_lmstudio' has no attribute {name!r}")

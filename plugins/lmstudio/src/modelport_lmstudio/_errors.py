@@ -44,14 +44,15 @@ __all__ = ["is_model_missing", "relabel"]
 _FOREIGN = "openai-chat"
 
 # "No models loaded", "Model is unloaded", "model not loaded", "Invalid model identifier",
-# "Model 'x' not found", "model does not exist", "no model with key ...".
+# "Model 'x' not found", "model does not exist", "no model with key ...", "No model instance
+# found with identifier ..." (unload).
 _MISSING = re.compile(
     r"no models? (?:is |are )?loaded"
     r"|model (?:is |was |has been )?(?:not loaded|unloaded)"
     r"|invalid model identifier"
     r"|model\b[^.]{0,200}?\bnot found"
     r"|model\b[^.]{0,200}?\bdoes not exist"
-    r"|no model (?:found )?(?:with|named|matching)",
+    r"|no model (?:instance )?(?:found )?(?:with|named|matching)",
     re.IGNORECASE,
 )
 

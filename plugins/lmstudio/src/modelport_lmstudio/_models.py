@@ -44,7 +44,10 @@ class LMStudioModel:
     ``state`` is ``"loaded"`` or ``"not-loaded"`` (for /api/v1 bodies: loaded when it has
     loaded instances), ``None`` when the body does not say (the OpenAI-compatible list).
     ``capabilities`` uses /api/v0's names: ``"tool_use"``, plus ``"vision"`` and
-    ``"reasoning"`` from /api/v1's capability object. ``raw`` is the model's JSON object.
+    ``"reasoning"`` from /api/v1's capability object. ``loaded_context_length`` is the context
+    window the model is loaded with (/api/v0's ``loaded_context_length``, /api/v1's first
+    loaded instance's ``config.context_length``), ``None`` when not loaded or not said.
+    ``raw`` is the model's JSON object.
     """
 
     id: str
@@ -59,6 +62,7 @@ class LMStudioModel:
     format: str | None = None
     size_bytes: int | None = None
     loaded_instances: tuple[str, ...] = ()
+    loaded_context_length: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -140,8 +144,23 @@ def _model(item: Mapping[str, Any]) -> LMStudioModel | None:
         format=_str(item.get("compatibility_type")) or _str(item.get("format")),
         size_bytes=_int(item.get("size_bytes")),
         loaded_instances=instances,
+        loaded_context_length=_loaded_context(item),
         raw=dict(item),
     )
+
+
+def _loaded_context(item: Mapping[str, Any]) -> int | None:
+    length = _int(item.get("loaded_context_length"))  # /api/v0
+    if length is not None:
+        return length
+    instances = item.get("loaded_instances")  # /api/v1
+    for inst in instances if isinstance(instances, list) else []:
+        config = inst.get("config") if isinstance(inst, Mapping) else None
+        if isinstance(config, Mapping):
+            length = _int(config.get("context_length"))
+            if length is not None:
+                return length
+    return None
 
 
 def _capabilities(value: Any) -> tuple[str, ...]:

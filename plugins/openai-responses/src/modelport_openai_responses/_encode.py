@@ -2,6 +2,13 @@
 
 Choices that are not obvious from the API reference:
 
+- Every message is a typed item, ``{"type": "message", "role", "content"}``: servers that
+  check the item list (llama.cpp answers 400 "Cannot determine type of 'item'" for an untyped
+  assistant turn) need the ``type``. User, system and developer content is a list of
+  ``input_text`` / ``input_image`` parts. An assistant turn without a recorded output item is
+  ``{"type": "message", "role": "assistant", "content": "<text>"}``: a string, because the
+  openai types allow ``output_text`` parts only in an output message that has the server's
+  ``id`` and ``status``, and OpenAI rejects ``input_text`` parts in an assistant message.
 - Leading system messages become ``instructions`` (the Responses-native place for them);
   system messages later in the conversation, and developer messages, become ``developer`` /
   ``system`` message items where they stand. ``options["instructions"] = False`` sends every
@@ -128,21 +135,30 @@ def _encode_message(m: Message) -> list[dict[str, Any]]:
             {
                 "type": "function_call_output",
                 "call_id": m.tool_call_id,
-                "output": _plain_text(m, "a tool result"),
+                "output": _tool_output(m.content),
             }
         ]
     if role == "assistant":
         return _encode_assistant(m)
     if role == "user":
-        return [{"role": "user", "content": _user_content(m.content)}]
-    return [{"role": role, "content": _plain_text(m, f"a {role} message")}]
+        return [_input_message("user", _input_parts(m.content, "a user message"))]
+    text = _plain_text(m, f"a {role} message")
+    return [_input_message(role, [{"type": "input_text", "text": text}])]
+
+
+def _input_message(role: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "message", "role": role, "content": parts}
+
+
+def _assistant_message(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "assistant", "content": text}
 
 
 def _encode_assistant(m: Message) -> list[dict[str, Any]]:
     text = _plain_text(m, "an assistant message")
     recorded = m.provider_metadata.get(ITEMS_KEY)
     if not isinstance(recorded, list) or not recorded:
-        plain: list[dict[str, Any]] = [{"role": "assistant", "content": text}] if text else []
+        plain: list[dict[str, Any]] = [_assistant_message(text)] if text else []
         plain.extend(_function_call(c) for c in m.tool_calls)
         return plain
     recorded_items = [i for i in recorded if isinstance(i, dict)]
@@ -163,7 +179,7 @@ def _encode_assistant(m: Message) -> list[dict[str, Any]]:
             if text_unchanged:
                 out.append(item)
             elif not text_sent and text:
-                out.append({"role": "assistant", "content": text})
+                out.append(_assistant_message(text))
             text_sent = True
         elif kind == "function_call":
             call = calls.pop(str(item.get("call_id") or item.get("id")), None)
@@ -177,7 +193,7 @@ def _encode_assistant(m: Message) -> list[dict[str, Any]]:
             # the server sent them.
             out.append(item)
     if text and not text_sent:
-        out.append({"role": "assistant", "content": text})
+        out.append(_assistant_message(text))
     out.extend(_function_call(c) for c in calls.values())
     return out
 
@@ -192,11 +208,10 @@ def _function_call(call: ToolCall) -> dict[str, Any]:
     }
 
 
-def _user_content(content: str | list[Any] | None) -> str | list[dict[str, Any]]:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
+def _input_parts(content: str | list[Any] | None, what: str) -> list[dict[str, Any]]:
+    """``input_text`` / ``input_image`` parts; an empty message is one empty text part."""
+    if content is None or isinstance(content, str):
+        return [{"type": "input_text", "text": content or ""}]
     parts: list[dict[str, Any]] = []
     for part in content:
         if isinstance(part, TextPart):
@@ -208,9 +223,18 @@ def _user_content(content: str | list[Any] | None) -> str | list[dict[str, Any]]
             )
         else:
             raise ConfigurationError(
-                f"openai-responses cannot send a {type(part).__name__} content part"
+                f"openai-responses cannot send a {type(part).__name__} content part in {what}"
             )
-    return parts
+    return parts or [{"type": "input_text", "text": ""}]
+
+
+def _tool_output(content: str | list[Any] | None) -> str | list[dict[str, Any]]:
+    """A tool result: its text, or ``input_text`` / ``input_image`` parts when it has images."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    if all(isinstance(p, TextPart) for p in content):
+        return "".join(p.text for p in content if isinstance(p, TextPart))
+    return _input_parts(content, "a tool result")
 
 
 def _plain_text(m: Message, what: str) -> str:
