@@ -8,8 +8,9 @@ Both run the same engine, so retries, errors and caching behave identically.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._call import CallOptions
@@ -18,6 +19,12 @@ from ._deprecations import warn_once
 from ._engine import Engine
 from ._errors import (
     ConfigurationError,
+    ContextWindowExceededError,
+    LLMError,
+    LLMTimeoutError,
+    ProviderConnectionError,
+    ProviderServerError,
+    RateLimitError,
     RefusalError,
     StructuredOutputError,
     TruncatedOutputError,
@@ -28,6 +35,8 @@ from ._messages import Message, coerce_messages
 from ._options import check_call_options, check_llm_settings, check_request_params
 from ._plugins import PluginHost, default_host
 from ._program import Program
+from ._progress import Progress
+from ._relay import Relayed, relay
 from ._request import Request
 from ._response import Response
 from ._retry import RetryPolicy
@@ -37,6 +46,7 @@ from ._timeouts import Timeouts, coerce_timeouts
 from ._transport import Transport
 
 if TYPE_CHECKING:
+    from ._abort import AbortSignal
     from ._toolloop import LoopSettings
 
 __all__ = ["LLM"]
@@ -84,6 +94,16 @@ _DEFAULTABLE = (
     | (_CALL_FIELDS - {"use_cache", "limits"})
     | {"system", "tools", "response_format"}
 )
+
+# What a fallback answers by default: failures another model may not have.
+DEFAULT_FALLBACK_ON: tuple[type[LLMError], ...] = (
+    RateLimitError,
+    ProviderServerError,
+    LLMTimeoutError,
+    ProviderConnectionError,
+    ContextWindowExceededError,
+)
+
 
 Prompt = str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any]]
 
@@ -137,6 +157,8 @@ class LLM:
         verbose: bool = False,
         cache: str = "auto",
         limits: Limits | None = None,
+        fallbacks: Sequence[str | LLM] = (),
+        fallback_on: tuple[type[LLMError], ...] = DEFAULT_FALLBACK_ON,
         use_cache: bool | None = None,
         **defaults: Any,
     ) -> None:
@@ -231,6 +253,32 @@ class LLM:
             pool=pool,
             keyed=keyed,
         )
+
+        self._fallback_on = fallback_on
+        self._fallbacks: list[LLM] = []
+        for spec in fallbacks:
+            if isinstance(spec, LLM):
+                self._fallbacks.append(spec)
+            elif isinstance(spec, str):
+                # Same call settings, the fallback provider's own key and URL (environment).
+                self._fallbacks.append(
+                    LLM(
+                        spec,
+                        timeout=timeout,
+                        retry=retry,
+                        on_progress=on_progress,
+                        plugins=self.host,
+                        thinking=thinking,
+                        hide_thinking=hide_thinking,
+                        verbose=verbose,
+                        cache=cache,
+                        **defaults,
+                    )
+                )
+            else:
+                raise ConfigurationError(
+                    f"a fallback is a model spec or an LLM, not {type(spec).__name__}"
+                )
 
     def __repr__(self) -> str:
         return f"LLM({self.provider_name}:{self.model})"
@@ -341,14 +389,56 @@ class LLM:
 
         With function tools, runs the tool loop until the model answers (see docs/tools.md).
         """
-        p = self._prepare(prompt, kw, stream=False)
-        response: Response = self._engine.run(self._whole(p), p.opts.abort)
+        program, abort = self._program(prompt, kw, stream=False)
+        response: Response = self._engine.run(program, abort)
         return response
 
     async def acomplete(self, prompt: Prompt, **kw: Any) -> Response:
-        p = self._prepare(prompt, kw, stream=False)
-        response: Response = await self._engine.arun(self._whole(p), p.opts.abort)
+        program, abort = self._program(prompt, kw, stream=False)
+        response: Response = await self._engine.arun(program, abort)
         return response
+
+    def stream(self, prompt: Prompt, **kw: Any) -> Generator[StreamEvent, Any, None]:
+        """Yield ``StreamEvent``s as they arrive; the ``final`` event carries the Response.
+
+        A ``review_request`` event (tools with ``interceptor=``) waits for a decision sent with
+        ``stream.send(decision)``, which returns the next event.
+        """
+        program, abort = self._program(prompt, kw, stream=True)
+        yield from self._engine.drive(program, abort)  # forwards send() too
+
+    async def astream(self, prompt: Prompt, **kw: Any) -> AsyncGenerator[StreamEvent, Any]:
+        """Async ``stream``; answer a ``review_request`` with ``await stream.asend(decision)``."""
+        program, abort = self._program(prompt, kw, stream=True)
+        events = self._engine.adrive(program, abort)
+        decision: Any = None
+        try:
+            while True:
+                try:
+                    ev = await events.asend(decision)
+                except StopAsyncIteration:
+                    return
+                decision = yield ev
+        finally:
+            await events.aclose()
+
+    # -- the call programs ---------------------------------------------------------------------
+
+    def _program(
+        self, prompt: Prompt, kw: dict[str, Any], *, stream: bool
+    ) -> tuple[Program, AbortSignal | None]:
+        p = self._prepare(prompt, dict(kw), stream=stream)
+        if not self._fallbacks:
+            return self._program_for(p, stream), p.opts.abort
+        return self._with_fallbacks(p, prompt, kw, stream), p.opts.abort
+
+    def _program_for(self, p: _Prepared, stream: bool) -> Program:
+        if not stream:
+            return self._whole(p)
+        program = self._engine.program(p.request, p.opts, True, p.loop)
+        if p.structured is None:
+            return program
+        return relay(program, partial(_structured_events, p.structured))
 
     def _whole(self, p: _Prepared) -> Program:
         """A whole call, then structured validation; ``structured_retries`` re-asks with the
@@ -366,50 +456,31 @@ class LLM:
                 response = _summed(response, again)
         raise AssertionError("unreachable")
 
-    def stream(self, prompt: Prompt, **kw: Any) -> Generator[StreamEvent, Any, None]:
-        """Yield ``StreamEvent``s as they arrive; the ``final`` event carries the Response.
-
-        A ``review_request`` event (tools with ``interceptor=``) waits for a decision sent with
-        ``stream.send(decision)``, which returns the next event.
-        """
-        p = self._prepare(prompt, kw, stream=True)
-        program = self._engine.program(p.request, p.opts, True, p.loop)
-        events = self._engine.drive(program, p.opts.abort)
-        if p.structured is None:
-            yield from events  # forwards send() too
-            return
-        decision: Any = None
-        try:
-            while True:
-                try:
-                    ev = events.send(decision)
-                except StopIteration:
-                    return
-                if ev.type == "final":
-                    done = parse_structured(ev.content, p.structured)
-                    yield StreamEvent("structured", done.structured)
-                decision = yield ev
-        finally:
-            events.close()
-
-    async def astream(self, prompt: Prompt, **kw: Any) -> AsyncGenerator[StreamEvent, Any]:
-        """Async ``stream``; answer a ``review_request`` with ``await stream.asend(decision)``."""
-        p = self._prepare(prompt, kw, stream=True)
-        program = self._engine.program(p.request, p.opts, True, p.loop)
-        events = self._engine.adrive(program, p.opts.abort)
-        decision: Any = None
-        try:
-            while True:
-                try:
-                    ev = await events.asend(decision)
-                except StopAsyncIteration:
-                    return
-                if ev.type == "final" and p.structured is not None:
-                    done = parse_structured(ev.content, p.structured)
-                    yield StreamEvent("structured", done.structured)
-                decision = yield ev
-        finally:
-            await events.aclose()
+    def _with_fallbacks(
+        self, first: _Prepared, prompt: Prompt, kw: dict[str, Any], stream: bool
+    ) -> Program:
+        """This model, then each fallback in turn, when a call fails (after its own retries)
+        with one of ``fallback_on``; a stream only before its first event."""
+        chain = [self, *self._fallbacks]
+        for i, llm in enumerate(chain):
+            p = first if i == 0 else llm._prepare(prompt, dict(kw), stream=stream)
+            seen = Relayed()
+            try:
+                response: Response = yield from relay(llm._program_for(p, stream), None, seen)
+                return response
+            except LLMError as err:
+                if i == len(chain) - 1 or seen.events_out or not isinstance(err, self._fallback_on):
+                    raise
+                nxt = chain[i + 1]
+                callback = first.opts.on_progress or self._engine.on_progress
+                hook = self.host.pm.hook if self.host.has_impls("on_progress") else None
+                Progress(llm.provider_name, llm.model, callback, hook).emit(
+                    "fallback",
+                    error=type(err).__name__,
+                    status=getattr(err, "status", None),
+                    to=f"{nxt.provider_name}:{nxt.model}",
+                )
+        raise AssertionError("unreachable")
 
     def models(self) -> list[str]:
         """Model ids the provider's server lists (when the provider supports listing)."""
@@ -436,6 +507,17 @@ class LLM:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _structured_events(structured: Structured, events: list[StreamEvent]) -> list[StreamEvent]:
+    """``final`` validated: one ``structured`` event with the object, then ``final``."""
+    out: list[StreamEvent] = []
+    for ev in events:
+        if ev.type == "final":
+            done = parse_structured(ev.content, structured)
+            out.append(StreamEvent("structured", done.structured))
+        out.append(ev)
+    return out
 
 
 def _structured_check(structured: Structured) -> Callable[[Response], bool]:

@@ -55,6 +55,8 @@ ProgressKind = Literal[
     "first_token",
     "queued",
     "rate_limited",
+    "key_cooldown",
+    "fallback",
 ]
 
 
