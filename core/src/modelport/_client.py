@@ -8,8 +8,7 @@ Both run the same engine, so retries, errors and caching behave identically.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -31,69 +30,24 @@ from ._errors import (
 )
 from ._events import ProgressEvent, StreamEvent
 from ._limits import KeyPool, Limiter, Limits, shared_limiter
-from ._messages import Message, coerce_messages
 from ._options import check_call_options, check_llm_settings, check_request_params
 from ._plugins import PluginHost, default_host
+from ._prepare import DEFAULTABLE, Prepared, Prompt, prepare
 from ._program import Program
 from ._progress import Progress
 from ._relay import Relayed, relay
 from ._request import Request
 from ._response import Response
 from ._retry import RetryPolicy
-from ._structured import Structured, parse_structured, resolve_response_format, retry_messages
+from ._structured import Structured, parse_structured, retry_messages
 from ._thinking_setup import ThinkingSetup
 from ._timeouts import Timeouts, coerce_timeouts
 from ._transport import Transport
 
 if TYPE_CHECKING:
     from ._abort import AbortSignal
-    from ._toolloop import LoopSettings
 
 __all__ = ["LLM"]
-
-# Request fields a caller may set per call or as LLM-wide defaults.
-_REQUEST_FIELDS = frozenset(
-    {
-        "tool_choice",
-        "parallel_tool_calls",
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "stop",
-        "seed",
-        "presence_penalty",
-        "frequency_penalty",
-        "reasoning_effort",
-        "user",
-        "extra_body",
-        "extra_headers",
-    }
-)
-_LOOP_FIELDS = frozenset({"tool_exec", "max_tool_calls", "deps", "interceptor", "approve"})
-_CALL_FIELDS = frozenset(
-    {
-        "use_cache",
-        "cache",
-        "clear_cache",
-        "cache_ttl_s",
-        "hide_thinking",
-        "verbose",
-        "timeout",
-        "on_progress",
-        "structured_strategy",
-        "structured_retries",
-        "abort",
-        "limits",
-    }
-)
-
-# Everything a call accepts can be an LLM-wide default too.
-_DEFAULTABLE = (
-    _REQUEST_FIELDS
-    | _LOOP_FIELDS
-    | (_CALL_FIELDS - {"use_cache", "limits"})
-    | {"system", "tools", "response_format"}
-)
 
 # What a fallback answers by default: failures another model may not have.
 DEFAULT_FALLBACK_ON: tuple[type[LLMError], ...] = (
@@ -103,18 +57,6 @@ DEFAULT_FALLBACK_ON: tuple[type[LLMError], ...] = (
     ProviderConnectionError,
     ContextWindowExceededError,
 )
-
-
-Prompt = str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any]]
-
-
-@dataclass(slots=True)
-class _Prepared:
-    request: Request
-    opts: CallOptions
-    structured: Structured | None
-    loop: LoopSettings | None  # set when function tools run in a loop
-    retries: int = 0
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -163,7 +105,7 @@ class LLM:
         **defaults: Any,
     ) -> None:
         self.provider_name, self.model = parse_spec(model)
-        unknown = set(defaults) - _DEFAULTABLE
+        unknown = set(defaults) - DEFAULTABLE
         if unknown:
             raise ConfigurationError(
                 f"unknown LLM option(s) {sorted(unknown)}; pass provider-specific parameters in "
@@ -292,95 +234,8 @@ class LLM:
 
     # -- building a request ----------------------------------------------------------------
 
-    def _prepare(self, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> _Prepared:
-        # One precedence rule: a call's own argument, else the LLM's default, else modelport's.
-        kw = {**self._defaults, **kw}
-        system = kw.pop("system", None)
-        tools = kw.pop("tools", None)
-        response_format = kw.pop("response_format", None)
-        loop_kw = {k: kw.pop(k) for k in list(kw) if k in _LOOP_FIELDS}
-        call_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_FIELDS}
-        unknown = set(kw) - _REQUEST_FIELDS
-        if unknown:
-            raise ConfigurationError(
-                f"unknown argument(s) {sorted(unknown)}; pass provider-specific parameters in "
-                "extra_body={...}"
-            )
-        check_request_params(kw)
-        check_call_options(call_kw)
-        check_call_options(loop_kw)
-        params = kw
-        stop = params.get("stop")
-        if isinstance(stop, str):
-            params["stop"] = [stop]
-        elif isinstance(stop, tuple):
-            params["stop"] = list(stop)
-        structured = resolve_response_format(
-            response_format, call_kw.get("structured_strategy", self._structured_strategy)
-        )
-        tool_defs = _coerce_tools(tools, loop_kw.get("deps") or {})
-        messages = coerce_messages(prompt, system=system)
-        fields: dict[str, Any] = {"tools": [t.to_spec() for t in tool_defs]}
-        if structured is not None:
-            extra = structured.system_prompt()
-            if extra:
-                messages.insert(0, Message(role="system", content=extra))
-            shaped = structured.request_fields()
-            if "tools" in shaped and tool_defs:
-                raise ConfigurationError(
-                    "this provider returns structured output through a forced tool call, which "
-                    "cannot be combined with tools=; make a separate call"
-                )
-            fields.update(shaped)
-        try:
-            request = Request(
-                model=self.model, messages=messages, stream=stream, **{**params, **fields}
-            )
-        except ValueError as exc:  # pydantic's ValidationError: a value no check above knew
-            raise ConfigurationError(f"invalid request: {exc}") from None
-        cache = call_kw.get("cache", self._base_opts.cache)
-        if "use_cache" in call_kw:
-            warn_once("use_cache=", "cache='never' to turn caching off")
-            if not call_kw["use_cache"]:
-                cache = "never"
-        if cache not in ("auto", "always", "never"):
-            raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")
-        opts = CallOptions(
-            cache=cache,
-            clear_cache=call_kw.get("clear_cache", False),
-            cache_ttl_s=call_kw.get("cache_ttl_s"),
-            hide_thinking=call_kw.get("hide_thinking", self._base_opts.hide_thinking),
-            verbose=call_kw.get("verbose", self._base_opts.verbose),
-            timeouts=coerce_timeouts(call_kw["timeout"]) if "timeout" in call_kw else None,
-            on_progress=call_kw.get("on_progress"),
-            abort=call_kw.get("abort"),
-            limiter=self._limiter(call_kw.get("limits")),
-        )
-        if structured is not None:
-            opts.accept_cached = _structured_check(structured)
-        opts.key_parts = self._thinking.key_part(request)
-        loop = None
-        if any(t.fn is not None for t in tool_defs):
-            from ._toolloop import LoopSettings
-
-            max_calls = loop_kw.get("max_tool_calls", 10)
-            if not isinstance(max_calls, int) or max_calls < 0:
-                raise ConfigurationError("max_tool_calls must be an int >= 0")
-            loop = LoopSettings(
-                tools=tool_defs,
-                tool_exec=loop_kw.get("tool_exec", True),
-                max_tool_calls=max_calls,
-                deps=loop_kw.get("deps") or {},
-                interceptor=loop_kw.get("interceptor"),
-                approve=loop_kw.get("approve"),
-                streaming=stream,
-            )
-        elif loop_kw.get("deps") or loop_kw.get("approve") or loop_kw.get("interceptor"):
-            raise ConfigurationError("deps, approve and interceptor need function tools")
-        retries = call_kw.get("structured_retries", 0)
-        if not isinstance(retries, int) or not 0 <= retries <= 5:
-            raise ConfigurationError("structured_retries must be an int from 0 to 5")
-        return _Prepared(request, opts, structured, loop, retries)
+    def _prepare(self, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Prepared:
+        return prepare(self, prompt, kw, stream=stream)
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -432,7 +287,7 @@ class LLM:
             return self._program_for(p, stream), p.opts.abort
         return self._with_fallbacks(p, prompt, kw, stream), p.opts.abort
 
-    def _program_for(self, p: _Prepared, stream: bool) -> Program:
+    def _program_for(self, p: Prepared, stream: bool) -> Program:
         if not stream:
             return self._whole(p)
         program = self._engine.program(p.request, p.opts, True, p.loop)
@@ -440,7 +295,7 @@ class LLM:
             return program
         return relay(program, partial(_structured_events, p.structured))
 
-    def _whole(self, p: _Prepared) -> Program:
+    def _whole(self, p: Prepared) -> Program:
         """A whole call, then structured validation; ``structured_retries`` re-asks with the
         validation errors (one program, so sync and async share it)."""
         engine = self._engine
@@ -457,7 +312,7 @@ class LLM:
         raise AssertionError("unreachable")
 
     def _with_fallbacks(
-        self, first: _Prepared, prompt: Prompt, kw: dict[str, Any], stream: bool
+        self, first: Prepared, prompt: Prompt, kw: dict[str, Any], stream: bool
     ) -> Program:
         """This model, then each fallback in turn, when a call fails (after its own retries)
         with one of ``fallback_on``; a stream only before its first event."""
@@ -520,25 +375,12 @@ def _structured_events(structured: Structured, events: list[StreamEvent]) -> lis
     return out
 
 
-def _structured_check(structured: Structured) -> Callable[[Response], bool]:
-    """A cache hit counts only if its text still validates against the current schema."""
-
-    def check(response: Response) -> bool:
-        try:
-            parse_structured(response, structured)
-        except StructuredOutputError:
-            return False
-        return True
-
-    return check
-
-
 def _retryable(exc: StructuredOutputError) -> bool:
     """Re-asking helps an invalid answer, not a refusal or a token limit."""
     return not isinstance(exc, RefusalError | TruncatedOutputError)
 
 
-def _retry_request(p: _Prepared, response: Response, exc: StructuredOutputError) -> Request:
+def _retry_request(p: Prepared, response: Response, exc: StructuredOutputError) -> Request:
     assert p.structured is not None
     return p.request.model_copy(
         update={
@@ -554,11 +396,3 @@ def _summed(previous: Response, response: Response) -> Response:
     response.usage = previous.usage + response.usage
     response.attempts += previous.attempts
     return response
-
-
-def _coerce_tools(tools: Any, deps: Mapping[str, Any]) -> list[Any]:
-    if not tools:
-        return []
-    from ._schema import coerce_tools
-
-    return coerce_tools(tools, deps=list(deps))

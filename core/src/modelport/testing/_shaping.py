@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from .._call import Call
 
 if TYPE_CHECKING:
-    from .._client import LLM, Prompt
+    from .._client import LLM
+    from .._prepare import Prompt
     from .._wire import WireRequest
 
 __all__ = ["shaped_request"]

@@ -1,0 +1,193 @@
+"""Turning a call's arguments into a ``Request`` and its per-call options, checked.
+
+This is where a request is shaped on the user's side: the ``LLM``'s defaults merged under the
+call's own arguments (one precedence rule), messages coerced, tools introspected, structured
+output planned, every option value checked before anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._call import CallOptions
+from ._deprecations import warn_once
+from ._errors import ConfigurationError, StructuredOutputError
+from ._messages import Message, coerce_messages
+from ._options import check_call_options, check_request_params
+from ._request import Request
+from ._response import Response
+from ._structured import Structured, parse_structured, resolve_response_format
+from ._timeouts import coerce_timeouts
+
+if TYPE_CHECKING:
+    from ._client import LLM
+    from ._toolloop import LoopSettings
+
+__all__ = ["CALL_FIELDS", "DEFAULTABLE", "REQUEST_FIELDS", "Prepared", "Prompt", "prepare"]
+
+# Request fields a caller may set per call or as LLM-wide defaults.
+REQUEST_FIELDS = frozenset(
+    {
+        "tool_choice",
+        "parallel_tool_calls",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "stop",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "reasoning_effort",
+        "user",
+        "extra_body",
+        "extra_headers",
+    }
+)
+LOOP_FIELDS = frozenset({"tool_exec", "max_tool_calls", "deps", "interceptor", "approve"})
+CALL_FIELDS = frozenset(
+    {
+        "use_cache",
+        "cache",
+        "clear_cache",
+        "cache_ttl_s",
+        "hide_thinking",
+        "verbose",
+        "timeout",
+        "on_progress",
+        "structured_strategy",
+        "structured_retries",
+        "abort",
+        "limits",
+    }
+)
+
+# Everything a call accepts can be an LLM-wide default too.
+DEFAULTABLE = (
+    REQUEST_FIELDS
+    | LOOP_FIELDS
+    | (CALL_FIELDS - {"use_cache", "limits"})
+    | {"system", "tools", "response_format"}
+)
+
+Prompt = str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any]]
+
+
+@dataclass(slots=True)
+class Prepared:
+    request: Request
+    opts: CallOptions
+    structured: Structured | None
+    loop: LoopSettings | None  # set when function tools run in a loop
+    retries: int = 0
+
+
+def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Prepared:
+    # One precedence rule: a call's own argument, else the LLM's default, else modelport's.
+    kw = {**llm._defaults, **kw}
+    system = kw.pop("system", None)
+    tools = kw.pop("tools", None)
+    response_format = kw.pop("response_format", None)
+    loop_kw = {k: kw.pop(k) for k in list(kw) if k in LOOP_FIELDS}
+    call_kw = {k: kw.pop(k) for k in list(kw) if k in CALL_FIELDS}
+    unknown = set(kw) - REQUEST_FIELDS
+    if unknown:
+        raise ConfigurationError(
+            f"unknown argument(s) {sorted(unknown)}; pass provider-specific parameters in "
+            "extra_body={...}"
+        )
+    check_request_params(kw)
+    check_call_options(call_kw)
+    check_call_options(loop_kw)
+    params = kw
+    stop = params.get("stop")
+    if isinstance(stop, str):
+        params["stop"] = [stop]
+    elif isinstance(stop, tuple):
+        params["stop"] = list(stop)
+    structured = resolve_response_format(
+        response_format, call_kw.get("structured_strategy", llm._structured_strategy)
+    )
+    tool_defs = _coerce_tools(tools, loop_kw.get("deps") or {})
+    messages = coerce_messages(prompt, system=system)
+    fields: dict[str, Any] = {"tools": [t.to_spec() for t in tool_defs]}
+    if structured is not None:
+        extra = structured.system_prompt()
+        if extra:
+            messages.insert(0, Message(role="system", content=extra))
+        shaped = structured.request_fields()
+        if "tools" in shaped and tool_defs:
+            raise ConfigurationError(
+                "this provider returns structured output through a forced tool call, which "
+                "cannot be combined with tools=; make a separate call"
+            )
+        fields.update(shaped)
+    try:
+        request = Request(model=llm.model, messages=messages, stream=stream, **{**params, **fields})
+    except ValueError as exc:  # pydantic's ValidationError: a value no check above knew
+        raise ConfigurationError(f"invalid request: {exc}") from None
+    cache = call_kw.get("cache", llm._base_opts.cache)
+    if "use_cache" in call_kw:
+        warn_once("use_cache=", "cache='never' to turn caching off")
+        if not call_kw["use_cache"]:
+            cache = "never"
+    if cache not in ("auto", "always", "never"):
+        raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")
+    opts = CallOptions(
+        cache=cache,
+        clear_cache=call_kw.get("clear_cache", False),
+        cache_ttl_s=call_kw.get("cache_ttl_s"),
+        hide_thinking=call_kw.get("hide_thinking", llm._base_opts.hide_thinking),
+        verbose=call_kw.get("verbose", llm._base_opts.verbose),
+        timeouts=coerce_timeouts(call_kw["timeout"]) if "timeout" in call_kw else None,
+        on_progress=call_kw.get("on_progress"),
+        abort=call_kw.get("abort"),
+        limiter=llm._limiter(call_kw.get("limits")),
+    )
+    if structured is not None:
+        opts.accept_cached = _structured_check(structured)
+    opts.key_parts = llm._thinking.key_part(request)
+    loop = None
+    if any(t.fn is not None for t in tool_defs):
+        from ._toolloop import LoopSettings
+
+        max_calls = loop_kw.get("max_tool_calls", 10)
+        if not isinstance(max_calls, int) or max_calls < 0:
+            raise ConfigurationError("max_tool_calls must be an int >= 0")
+        loop = LoopSettings(
+            tools=tool_defs,
+            tool_exec=loop_kw.get("tool_exec", True),
+            max_tool_calls=max_calls,
+            deps=loop_kw.get("deps") or {},
+            interceptor=loop_kw.get("interceptor"),
+            approve=loop_kw.get("approve"),
+            streaming=stream,
+        )
+    elif loop_kw.get("deps") or loop_kw.get("approve") or loop_kw.get("interceptor"):
+        raise ConfigurationError("deps, approve and interceptor need function tools")
+    retries = call_kw.get("structured_retries", 0)
+    if not isinstance(retries, int) or not 0 <= retries <= 5:
+        raise ConfigurationError("structured_retries must be an int from 0 to 5")
+    return Prepared(request, opts, structured, loop, retries)
+
+
+def _structured_check(structured: Structured) -> Callable[[Response], bool]:
+    """A cache hit counts only if its text still validates against the current schema."""
+
+    def check(response: Response) -> bool:
+        try:
+            parse_structured(response, structured)
+        except StructuredOutputError:
+            return False
+        return True
+
+    return check
+
+
+def _coerce_tools(tools: Any, deps: Mapping[str, Any]) -> list[Any]:
+    if not tools:
+        return []
+    from ._schema import coerce_tools
+
+    return coerce_tools(tools, deps=list(deps))
