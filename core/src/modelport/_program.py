@@ -29,14 +29,7 @@ from ._actions import (
     Sleep,
     TakeKey,
 )
-from ._call import (
-    Call,
-    label_timeout,
-    pre_header_timeouts,
-    replay_events,
-    tail_events,
-    whole_events,
-)
+from ._call import Call, label_timeout, pre_header_timeouts
 from ._errors import (
     AuthenticationError,
     LLMError,
@@ -48,6 +41,7 @@ from ._events import StreamEvent
 from ._hook_calls import plugin_failure
 from ._limits import fingerprint
 from ._response import Response
+from ._response_events import replay_events, tail_events, whole_events
 from ._wire import WireDelta
 
 __all__ = ["Program", "StreamAttempt", "call_program"]
