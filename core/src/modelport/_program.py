@@ -54,6 +54,9 @@ def _is_whole_json(headers: Mapping[str, str]) -> bool:
     return kind == "application/json" or kind.endswith("+json")
 
 
+_PROGRESS_EVERY_S = 0.5
+
+
 class StreamAttempt:
     """One streamed attempt: bytes in, caller events out.
 
@@ -61,7 +64,7 @@ class StreamAttempt:
     failure is raised, never retried, so no output is duplicated.
     """
 
-    __slots__ = ("asm", "call", "decoder", "first", "yielded")
+    __slots__ = ("asm", "call", "chars", "chunks", "decoder", "first", "reported", "yielded")
 
     def __init__(self, call: Call) -> None:
         self.call = call
@@ -72,17 +75,33 @@ class StreamAttempt:
         )
         self.first: float | None = None
         self.yielded = False
+        self.chunks = 0
+        self.chars = 0
+        self.reported = 0.0
 
     def _events(self, deltas: list[WireDelta]) -> list[StreamEvent]:
         add = self.asm.add
         events: list[StreamEvent] = []
         for d in self.call.normalized(deltas):
             events += add(d)
-        if events and not self.yielded:
-            self.yielded = True
-            self.first = time.perf_counter()
-            self.call.emit("first_token")
+        if events:
+            if not self.yielded:
+                self.yielded = True
+                self.first = self.reported = time.perf_counter()
+                self.call.emit("first_token")
+            if self.call.progress is not None:
+                self._progress(events)
         return events
+
+    def _progress(self, events: list[StreamEvent]) -> None:
+        """``stream_progress``, at most every half second (observers want a pulse, not one
+        call per chunk)."""
+        self.chunks += 1
+        self.chars += sum(len(e.content) for e in events if isinstance(e.content, str))
+        now = time.perf_counter()
+        if now - self.reported >= _PROGRESS_EVERY_S:
+            self.reported = now
+            self.call.emit("stream_progress", chunks=self.chunks, chars=self.chars)
 
     def _failed(self, where: str, exc: Exception) -> LLMError:
         if isinstance(exc, LLMError):
