@@ -524,3 +524,22 @@ def test_junk_in_a_stream_is_a_typed_error_never_a_crash(
     except ModelRequestError:
         return
     assert FinishDelta("stop") in out  # junk that decodes to nothing after the finish chunk
+
+
+def test_a_stream_cut_between_finish_and_usage_is_incomplete_when_usage_was_asked() -> None:
+    """include_usage asked for a last usage chunk: ending after finish_reason without it (and
+    without [DONE]) is a cut stream, not an answer with zero usage."""
+    import pytest
+    from modelport.provider import IncompleteStreamError
+
+    finish = (
+        b'data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,'
+        b'"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\n'
+    )
+    asked = ChatStreamDecoder(model="m", expect_usage=True)
+    asked.feed(finish)
+    with pytest.raises(IncompleteStreamError):
+        asked.close()
+    plain = ChatStreamDecoder(model="m")
+    plain.feed(finish)
+    plain.close()  # no usage asked: a finish_reason ends the answer

@@ -62,7 +62,15 @@ class OpenAIChatProvider(BaseProvider):
         return decode_response(body, request, model=self.settings.model)
 
     def stream_decoder(self, request: Request) -> ChatStreamDecoder:
-        return ChatStreamDecoder(model=self.settings.model)
+        return ChatStreamDecoder(model=self.settings.model, expect_usage=self.asks_usage(request))
+
+    def asks_usage(self, request: Request) -> bool:
+        """Whether the streamed request asks for a usage chunk (``stream_options``), as built
+        by the encoder or as the caller's ``extra_body`` overrides it."""
+        options = request.extra_body.get("stream_options")
+        if isinstance(options, dict) and "include_usage" in options:
+            return bool(options["include_usage"])
+        return request.stream and bool(self.settings.options.get("include_usage", True))
 
     def parse_error(
         self, status: int, headers: Mapping[str, str], body: bytes

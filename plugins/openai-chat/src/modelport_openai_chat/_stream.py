@@ -63,18 +63,25 @@ class ChatStreamDecoder(SSEResponseDecoder):
 
     __slots__ = (
         "_done",
+        "_expect_usage",
         "_finished",
         "_meta_sent",
+        "_usage_seen",
     )
 
-    def __init__(self, *, model: str | None = None) -> None:
+    def __init__(self, *, model: str | None = None, expect_usage: bool = False) -> None:
         super().__init__(model=model)
         self._meta_sent = False
         self._done = False
         self._finished = False
+        self._expect_usage = expect_usage
+        self._usage_seen = False
 
     def complete(self) -> bool:
-        return self._done or self._finished
+        """``[DONE]``, or a ``finish_reason`` (servers that omit ``[DONE]``) and, when the
+        request asked for usage, the usage too: a stream cut between the finish chunk and the
+        usage chunk would otherwise be a quiet answer with zero usage."""
+        return self._done or (self._finished and (self._usage_seen or not self._expect_usage))
 
     # -- SSE ------------------------------------------------------------------------------
 
@@ -133,6 +140,7 @@ class ChatStreamDecoder(SSEResponseDecoder):
             if usage:
                 i, o, r, c = usage_counts(usage)
                 out.append(UsageDelta(i, o, r, c))
+                self._usage_seen = True
         except (AttributeError, TypeError):
             raise protocol_error(
                 f"unexpected shape of stream chunk: {excerpt(data)}", model=self._model
