@@ -19,6 +19,7 @@ PACKAGES = [
     "./plugins/lmstudio",
     "./plugins/bedrock-claude",
     "./plugins/dynamodb-cache",
+    "./plugins/aiohttp",
 ]
 TEST_DEPS = [
     "pytest==9.2.0",
@@ -59,6 +60,8 @@ def typecheck(session: nox.Session) -> None:
         "plugins/lmstudio/src/modelport_lmstudio",
         "plugins/bedrock-claude/src/modelport_bedrock_claude",
         "plugins/dynamodb-cache/src/modelport_dynamodb_cache",
+        "plugins/aiohttp/src/modelport_aiohttp",
+        "examples/anthropic-messages-plugin/src/modelport_anthropic_messages",
     )
 
 
@@ -76,3 +79,6 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/run.py", *session.posargs)
     session.run("python", "bench/bench_cache_l1.py")
     session.run("python", "bench/bench_cache_l2.py")
+    session.run("python", "bench/bench_engine.py")
+    session.run("python", "bench/bench_limits.py")
+    session.run("python", "bench/bench_aiohttp.py")

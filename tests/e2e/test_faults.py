@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import modelport as mp
 import pytest
@@ -31,9 +33,9 @@ def chat(conformance: Path) -> Path:
     return conformance / "openai-chat"
 
 
-@pytest.fixture(params=["httpx2", "stdlib"], autouse=True)
+@pytest.fixture(params=["httpx2", "stdlib", "aiohttp"], autouse=True)
 def transport(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every fault, through both transports behind the seam."""
+    """Every fault, through every transport behind the seam, chosen by its registered name."""
     global TRANSPORT
     TRANSPORT = request.param
     yield
@@ -43,11 +45,64 @@ def transport(request: pytest.FixtureRequest) -> Iterator[None]:
 TRANSPORT = "httpx2"
 
 
-def make(server: ScriptedServer, **kw: object) -> mp.LLM:
+class AsyncDriven:
+    """An LLM whose sync calls run through its async API, on one event loop in a thread.
+
+    The aiohttp transport carries async calls only (its sync calls are delegated to httpx2),
+    so this is how each fault, written here as a sync call, reaches it. One loop for the LLM's
+    life, as in an async application: keep-alive reuse and stale connections are real.
+    """
+
+    def __init__(self, llm: mp.LLM) -> None:
+        self.llm = llm
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def _run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def complete(self, *args: Any, **kw: Any) -> mp.Response:
+        return self._run(self.llm.acomplete(*args, **kw))  # type: ignore[no-any-return]
+
+    def stream(self, *args: Any, **kw: Any) -> Iterator[mp.StreamEvent]:
+        events = self.llm.astream(*args, **kw)
+
+        async def step() -> mp.StreamEvent | None:
+            return await anext(events, None)
+
+        try:
+            while (ev := self._run(step())) is not None:
+                yield ev
+        finally:
+            self._run(events.aclose())
+
+    def close(self) -> None:
+        try:
+            self._run(self.llm.aclose())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join()
+            self.loop.close()
+
+    def __enter__(self) -> AsyncDriven:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return repr(self.llm)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.llm, name)
+
+
+def make(server: ScriptedServer, **kw: Any) -> Any:
     kw.setdefault("max_retries", 2)
-    if TRANSPORT == "stdlib":
-        kw.setdefault("transport", mp.StdlibTransport())
-    return mp.LLM("openai-chat:gpt-test", base_url=server.base_url, api_key=CANARY, **kw)  # type: ignore[arg-type]
+    kw.setdefault("transport", TRANSPORT)
+    llm = mp.LLM("openai-chat:gpt-test", base_url=server.base_url, api_key=CANARY, **kw)
+    return AsyncDriven(llm) if TRANSPORT == "aiohttp" else llm
 
 
 def answer_of(events: list[mp.StreamEvent]) -> str:

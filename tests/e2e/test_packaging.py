@@ -31,7 +31,11 @@ def test_core_alone_then_with_the_plugin(fresh_env: Path) -> None:
     listed = json.loads(run(fresh_env, "-m", "modelport", "models"))
     assert listed == {"providers": []}
     plugins = json.loads(run(fresh_env, "-m", "modelport", "plugins"))
-    assert [p["name"] for p in plugins] == ["builtin-cache", "builtin-thinking"]
+    assert [p["name"] for p in plugins] == [
+        "builtin-cache",
+        "builtin-thinking",
+        "builtin-transports",
+    ]
     imported = run(
         fresh_env,
         "-c",

@@ -4,7 +4,8 @@ Plugins load on first use (the first ``LLM`` or ``modelport plugins``), never on
 ``import modelport``. Each plugin is imported, registered and validated in its own ``try``: a
 broken plugin is named in a warning and skipped, unless strict mode is on. Blocked plugins are
 never imported. What the plugins register is collected by ``_registry`` in pluggy's call order;
-a provider registered as ``"module:Class"`` is imported only when its name is first resolved.
+a provider registered as ``"module:Class"`` is imported only when its name is first resolved,
+a transport registered that way only when an ``LLM`` chooses it.
 Environment variables (read when the host is created):
 
 - ``MODELPORT_DISABLE_PLUGINS=a,b``   block these names (entry points and built-ins)
@@ -13,6 +14,8 @@ Environment variables (read when the host is created):
 - ``MODELPORT_TRACE_PLUGINS=1``       print plugin loading, every registration and every hook
                                       call to stderr (``modelport ...`` lines, plus pluggy's
                                       own trace of ``pm.hook`` calls)
+- ``MODELPORT_TRANSPORT=name``        the transport of every ``LLM`` that names none (default
+                                      ``httpx2``; ``stdlib``, or ``aiohttp`` with its plugin)
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -34,6 +37,10 @@ from ._contract import Provider
 from ._errors import ConfigurationError
 from ._markers import PROJECT
 from ._registry import CacheRegistration, Registry, ThinkingRegistration, collect, report_problem
+from ._transport_entry import DEFAULT_TRANSPORT, check_transport, unknown_transport
+
+if TYPE_CHECKING:
+    from ._transport import Transport
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -51,12 +58,14 @@ ENTRY_POINT_GROUP = "modelport"
 BUILTIN_PLUGINS: dict[str, str] = {
     "builtin-cache": "modelport._builtin_cache",
     "builtin-thinking": "modelport._builtin_thinking",
+    "builtin-transports": "modelport._builtin_transports",
 }
 
 
 @dataclass(slots=True)
 class PluginInfo:
-    """One plugin as ``modelport plugins`` shows it; ``providers`` are the names it serves."""
+    """One plugin as ``modelport plugins`` shows it; ``providers`` and ``transports`` are the
+    names it serves."""
 
     name: str
     version: str | None
@@ -64,11 +73,14 @@ class PluginInfo:
     builtin: bool = False
     error: str | None = None
     providers: list[str] = field(default_factory=list)
+    transports: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "version": self.version, "hooks": self.hooks}
         if self.providers:
             out["providers"] = self.providers
+        if self.transports:
+            out["transports"] = self.transports
         if self.builtin:
             out["builtin"] = True
         if self.error:
@@ -103,6 +115,7 @@ class PluginHost:
         strict: bool | None = None,
         trace: bool | None = None,
         entry_points: bool = True,
+        transport: str | None = None,
     ) -> None:
         env_blocked = _env_names("MODELPORT_DISABLE_PLUGINS") or set()
         env_allow = _env_names("MODELPORT_LOAD_PLUGINS")
@@ -111,6 +124,15 @@ class PluginHost:
         self.strict = _truthy("MODELPORT_STRICT_PLUGINS") if strict is None else strict
         self.trace = _truthy("MODELPORT_TRACE_PLUGINS") if trace is None else trace
         self.use_entry_points = entry_points
+        env_transport = os.environ.get("MODELPORT_TRANSPORT", "").strip()
+        # The transport of an LLM that names none, and where that was chosen (for errors).
+        self.default_transport = (
+            (transport, "PluginHost(transport=...)")
+            if transport is not None
+            else (env_transport, "MODELPORT_TRANSPORT")
+            if env_transport
+            else (DEFAULT_TRANSPORT, "the default")
+        )
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self._lock = threading.RLock()
@@ -288,6 +310,28 @@ class PluginHost:
             )
         return entry.resolve(self._tracer())
 
+    def transport(self, transport: Transport | str | None = None) -> Transport:
+        """A transport for one ``LLM``: the object itself, a new instance of the transport
+        registered under a name, or (``None``) of the default: the host's ``transport=``, else
+        ``MODELPORT_TRANSPORT``, else ``httpx2``."""
+        if transport is None:
+            name, source = self.default_transport
+        elif isinstance(transport, str):
+            name, source = transport, "LLM(transport=...)"
+        else:
+            return check_transport(transport, "LLM(transport=...)")
+        reg = self.registry()
+        entry = reg.transports.get(name)
+        if entry is None:
+            if source == "the default":
+                source = "the default (is the plugin 'builtin-transports' blocked?)"
+            raise unknown_transport(name, reg.transports, source)
+        return entry.create(self._tracer())
+
+    def transport_names(self) -> list[str]:
+        """Every registered transport name, without importing a lazily registered factory."""
+        return sorted(self.registry().transports)
+
     def provider_names(self) -> list[str]:
         """Every registered provider name, without importing a lazily registered class."""
         return sorted(self.registry().providers)
@@ -299,7 +343,15 @@ class PluginHost:
         for info in self._info.values():
             problems = ([info.error] if info.error else []) + self._problems.get(info.name, [])
             served = sorted(n for n, p in reg.provider_plugin.items() if p == info.name)
-            out.append(replace(info, error="; ".join(problems) or None, providers=served))
+            carried = sorted(n for n, e in reg.transports.items() if e.plugin == info.name)
+            out.append(
+                replace(
+                    info,
+                    error="; ".join(problems) or None,
+                    providers=served,
+                    transports=carried,
+                )
+            )
         return sorted(out, key=lambda i: (not i.builtin, i.name))
 
 

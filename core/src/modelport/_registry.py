@@ -1,17 +1,17 @@
 """What plugins registered: the registration hooks, called in pluggy's own order.
 
-The core calls each implementation of ``register_providers``, ``register_caches`` and
-``register_thinking`` itself, one at a time, rather than through ``pm.hook.<name>(...)``: one
-plugin that raises is then named and skipped without losing what the others registered. The
-order is the one pluggy would call them in (the last element of ``get_hookimpls()`` first:
-``tryfirst`` implementations, then the most recently registered, then ``trylast``), so a marker
-means here what it means for every other hook.
+The core calls each implementation of ``register_providers``, ``register_transports``,
+``register_caches`` and ``register_thinking`` itself, one at a time, rather than through
+``pm.hook.<name>(...)``: one plugin that raises is then named and skipped without losing what
+the others registered. The order is the one pluggy would call them in (the last element of
+``get_hookimpls()`` first: ``tryfirst`` implementations, then the most recently registered,
+then ``trylast``), so a marker means here what it means for every other hook.
 
-A provider name claimed twice goes to the plugin called first. If a marker decided that (the
-winner is ``tryfirst``, or the loser ``trylast``) someone chose it: that is how a plugin
-overrides another's provider on purpose, and only the trace mentions it. If both have the same
-priority, registration order alone decided, which nobody chose, so the loser gets a warning
-naming both plugins (a ``ConfigurationError`` in strict mode).
+A provider (or transport) name claimed twice goes to the plugin called first. If a marker
+decided that (the winner is ``tryfirst``, or the loser ``trylast``) someone chose it: that is
+how a plugin overrides another's provider on purpose, and only the trace mentions it. If both
+have the same priority, registration order alone decided, which nobody chose, so the loser gets
+a warning naming both plugins (a ``ConfigurationError`` in strict mode).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import pluggy
 
 from ._errors import ConfigurationError
 from ._provider_entry import ProviderEntry
+from ._transport_entry import TransportEntry
 
 __all__ = [
     "CacheRegistration",
@@ -56,10 +57,11 @@ class ThinkingRegistration:
 
 @dataclass
 class Registry:
-    """Provider names (classes imported on demand), cache levels and thinking patterns."""
+    """Provider and transport names (imported on demand), cache levels and thinking patterns."""
 
     providers: dict[str, ProviderEntry] = field(default_factory=dict)
     provider_plugin: dict[str, str] = field(default_factory=dict)
+    transports: dict[str, TransportEntry] = field(default_factory=dict)
     caches: list[CacheRegistration] = field(default_factory=list)
     thinking: list[ThinkingRegistration] = field(default_factory=list)
 
@@ -116,7 +118,7 @@ class _Collector:
         self.trace = trace
         self.record = record
         self.reg = Registry()
-        self._winner: dict[str, pluggy.HookImpl] = {}
+        self._winner: dict[tuple[str, str], pluggy.HookImpl] = {}  # (kind, name) -> impl
 
     def run(self, pm: pluggy.PluginManager) -> Registry:
         for impl in call_order(pm.hook.register_providers):
@@ -124,9 +126,19 @@ class _Collector:
             added: list[ProviderEntry] = []
             self._call(impl, "register_providers", self._provider_adder(impl, conflicts, added))
             for name, text in conflicts:  # reported outside the plugin's call: not its failure
-                self._conflict(impl.plugin_name, name, text)
+                self._conflict(impl.plugin_name, "provider", name, text)
             for entry in added:
-                self._check_findable(entry)
+                self._check_findable(entry, "register_providers")
+        for impl in call_order(pm.hook.register_transports):
+            conflicts = []
+            transports: list[TransportEntry] = []
+            self._call(
+                impl, "register_transports", self._transport_adder(impl, conflicts, transports)
+            )
+            for name, text in conflicts:
+                self._conflict(impl.plugin_name, "transport", name, text)
+            for transport in transports:
+                self._check_findable(transport, "register_transports")
         for impl in call_order(pm.hook.register_caches):
             self._call(impl, "register_caches", self._cache_adder(impl.plugin_name))
         self.reg.caches.sort(key=lambda c: c.level)  # stable: call order within a level
@@ -164,11 +176,11 @@ class _Collector:
                 entry = ProviderEntry.of_target(provider, plugin, name)
             else:
                 entry = ProviderEntry.of_class(provider, plugin, name)
-            winner = self._winner.get(entry.name)
+            winner = self._winner.get(("provider", entry.name))
             if winner is not None:
-                self._shadowed(impl, winner, entry, conflicts)
+                self._shadowed(impl, winner, "provider", entry.name, entry.target, conflicts)
                 return
-            self._winner[entry.name] = impl
+            self._winner["provider", entry.name] = impl
             self.reg.providers[entry.name] = entry
             self.reg.provider_plugin[entry.name] = plugin
             added.append(entry)
@@ -184,43 +196,75 @@ class _Collector:
         self,
         impl: pluggy.HookImpl,
         winner: pluggy.HookImpl,
-        entry: ProviderEntry,
+        kind: str,
+        name: str,
+        target: str,
         conflicts: list[tuple[str, str]],
     ) -> None:
         plugin, first = impl.plugin_name, winner.plugin_name
         if self.trace is not None:
             self.trace(
-                f"register provider {entry.name} -> {entry.target} "
+                f"register {kind} {name} -> {target} "
                 f"(plugin {plugin}{_marker(impl)}) shadowed by plugin {first}{_marker(winner)}"
             )
         if plugin == first:
-            text = f"plugin {plugin!r} registers provider {entry.name!r} twice; the first is kept"
+            text = f"plugin {plugin!r} registers {kind} {name!r} twice; the first is kept"
         elif _priority(winner) == _priority(impl):
             text = (
-                f"plugins {first!r} and {plugin!r} both register provider {entry.name!r}; "
+                f"plugins {first!r} and {plugin!r} both register {kind} {name!r}; "
                 f"{first!r} is called first (registered later) and wins. To override a "
-                "provider on purpose, mark the overriding register_providers "
+                f"{kind} on purpose, mark the overriding register_{kind}s "
                 "@hookimpl(tryfirst=True)"
             )
         else:
             return  # a marker decided: a deliberate override
-        conflicts.append((entry.name, text))
+        conflicts.append((name, text))
 
-    def _conflict(self, plugin: str, name: str, text: str) -> None:
+    def _conflict(self, plugin: str, kind: str, name: str, text: str) -> None:
         report_problem(
             f"modelport: {text}",
             f"modelport: {text}; the registration by {plugin!r} was skipped",
             strict=self.strict,
         )
-        self.record(plugin, f"register_providers: provider {name!r} shadowed: {text}")
+        self.record(plugin, f"register_{kind}s: {kind} {name!r} shadowed: {text}")
 
-    def _check_findable(self, entry: ProviderEntry) -> None:
+    def _check_findable(self, entry: ProviderEntry | TransportEntry, hook: str) -> None:
         try:
             entry.check_findable()
         except ConfigurationError as exc:
             text = f"modelport {exc.message}"
             report_problem(text, text, strict=self.strict, cause=exc.__cause__)
-            self.record(entry.plugin, f"register_providers: {exc.message}")
+            self.record(entry.plugin, f"{hook}: {exc.message}")
+
+    # -- transports -----------------------------------------------------------------------------
+
+    def _transport_adder(
+        self,
+        impl: pluggy.HookImpl,
+        conflicts: list[tuple[str, str]],
+        added: list[TransportEntry],
+    ) -> Callable[..., None]:
+        plugin = impl.plugin_name
+
+        def register(transport: object, name: str | None = None) -> None:
+            if isinstance(transport, str):
+                entry = TransportEntry.of_target(transport, plugin, name)
+            else:
+                entry = TransportEntry.of_factory(transport, plugin, name)
+            winner = self._winner.get(("transport", entry.name))
+            if winner is not None:
+                self._shadowed(impl, winner, "transport", entry.name, entry.target, conflicts)
+                return
+            self._winner["transport", entry.name] = impl
+            self.reg.transports[entry.name] = entry
+            added.append(entry)
+            if self.trace is not None:
+                lazy = ", lazy" if entry.lazy else ""
+                self.trace(
+                    f"register transport {entry.name} -> {entry.target} (plugin {plugin}{lazy})"
+                )
+
+        return register
 
     # -- caches and thinking patterns -----------------------------------------------------------
 

@@ -25,6 +25,7 @@ __all__ = [
     "register_caches",
     "register_providers",
     "register_thinking",
+    "register_transports",
     "shape_request",
 ]
 
@@ -47,6 +48,27 @@ def register_providers(register: Callable[..., None]) -> None:
     another plugin's provider on purpose with ``@hookimpl(tryfirst=True)``: that is silent. Two
     registrations of one name with the same priority are a conflict: the loser is named in a
     warning (``ConfigurationError`` in strict mode).
+    """
+
+
+@hookspec
+def register_transports(register: Callable[..., None]) -> None:
+    """Register HTTP transports: ``register("package.module:Factory", name="my-http")`` (lazy)
+    or ``register(factory, name="my-http")``, once per transport.
+
+    A factory is called with no arguments and returns a transport (``send`` / ``asend`` and
+    ``close`` / ``aclose``, see ``modelport.transport.Transport``); a transport class is one.
+    ``LLM(transport="my-http")`` creates one instance per ``LLM``, and so does
+    ``MODELPORT_TRANSPORT=my-http`` for every ``LLM`` that names no transport. The lazy form is
+    preferred: the module, and the HTTP library it wraps, are imported only when an ``LLM``
+    chooses the name, never to list plugins. A failure there (the module does not import, the
+    factory raises or returns something without the four methods) is a ``ConfigurationError``
+    naming the plugin and the target.
+
+    The core registers ``"httpx2"`` (the default) and ``"stdlib"`` through this hook, from the
+    built-in plugin ``builtin-transports``. Which registration of a name wins follows the rules
+    of ``register_providers``: pluggy's call order, the first registration wins, ``tryfirst``
+    overrides silently, the same priority is a warned conflict.
     """
 
 
