@@ -15,6 +15,12 @@ and never imported by ``import modelport``::
         ...  # point the client at server.base_url ("http://127.0.0.1:PORT/v1")
         assert server.requests[1].json()["stream"] is True
 
+URLs: ``server.base_url`` is the root plus the API prefix (``/v1`` by default, as OpenAI-style
+clients expect); ``server.url`` is the bare ``http://127.0.0.1:PORT`` for providers whose
+paths start at the root (Bedrock's ``/model/{id}/invoke``, LM Studio's ``/api/v0``), and
+``ScriptedServer(api_prefix="")`` makes ``base_url`` equal to it. The prefix only shapes the
+URL handed out: the queue answers any path, and ``route`` matches the full path as sent.
+
 Answering order: a ``route`` matching method and path (never consumed), else the oldest
 entry queued with ``add`` (consumed), else a 500 naming the unscripted request. Requests are
 recorded (``requests``, ``wait_for_requests``) before they are answered, faults included.
@@ -30,10 +36,14 @@ async clients as well; as a pytest fixture::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._http import RecordedRequest
 from ._script import Fault, Reply, split_eventstream_messages, split_sse_events, sse_event
 from ._server import Entry, Handler, ScriptedServer, free_port
-from ._shaping import shaped_request
+
+if TYPE_CHECKING:
+    from ._shaping import shaped_request
 
 __all__ = [
     "Entry",
@@ -48,3 +58,13 @@ __all__ = [
     "split_sse_events",
     "sse_event",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``shaped_request`` needs the core's call machinery; the server needs only the standard
+    # library, and pytest imports this package at start-up for the conformance plugin.
+    if name == "shaped_request":
+        from ._shaping import shaped_request
+
+        return shaped_request
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

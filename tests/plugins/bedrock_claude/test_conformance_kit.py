@@ -1,0 +1,52 @@
+"""bedrock-claude through the shipped conformance suite (modelport.testing.conformance).
+
+Bedrock has no API key: botocore's credential chain reads the static keys set in ``env``, and
+the secret key is a canary that must never reach the wire (SigV4 sends only a signature) nor
+any error. Its paths start at the root (``/model/{id}/invoke``), hence ``base_url="{server}"``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from modelport.testing.conformance import Conformance, ProviderConformance
+from modelport_bedrock_claude import BedrockClaudeProvider
+
+HERE = Path(__file__).resolve().parent
+SHARED = Path(os.environ.get("MODELPORT_SHARED", HERE.parents[2].parent / "shared"))
+CORPUS = SHARED / "conformance"
+
+ACCESS_KEY = "AKIDEXAMPLEMODELPORT"
+SECRET_KEY = "canary-SECRET-conformance-4b8d1f7e2a9c"
+
+pytestmark = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason=f"conformance corpus not found at {CORPUS}"
+)
+
+
+class TestBedrockClaudeConformance(ProviderConformance):
+    conformance = Conformance(
+        provider=BedrockClaudeProvider,
+        recordings=[CORPUS / "bedrock-claude", HERE / "kit_recordings"],
+        model="anthropic.claude-3-5-sonnet-20240620-v1:0",
+        options={"region": "us-east-1"},
+        base_url="{server}",
+        api_key=None,
+        secrets=[SECRET_KEY],
+        env={
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_SESSION_TOKEN": None,
+            "AWS_PROFILE": None,
+        },
+        capabilities={
+            "streaming",
+            "tools",
+            "images",
+            "thinking",
+            "structured_output",
+            "credentials",
+        },
+    )
