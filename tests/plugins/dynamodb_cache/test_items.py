@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from modelport_dynamodb_cache._backend import DynamoDBCache, _scrub
+from modelport_dynamodb_cache._backend import DynamoDBCache
+from modelport_dynamodb_cache._errors import _scrub
 from modelport_dynamodb_cache._items import (
     MAX_ITEM_BYTES,
     Item,

@@ -24,7 +24,7 @@ See docs/structured-output.md for the rules.
 from __future__ import annotations
 
 from ._docstrings import Docstring, parse_docstring
-from ._jsonschema import check_instance
+from ._jsonschema_check import check_instance
 from ._output import OutputSpec, format_validation_errors, output_spec
 from ._repair import extract_json_text, repair_json_strings
 from ._strict import SUPPORTED_FORMATS, make_strict

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import SchemaConversionError, StructuredOutputError
-from ._jsonschema import check_instance, drop_optional_nulls, format_loc, strip_keyword
+from ._jsonschema_branches import drop_optional_nulls
+from ._jsonschema_check import check_instance, format_loc
+from ._jsonschema_walk import strip_keyword
 from ._repair import extract_json_text, repair_json_strings
 from ._strict import make_strict
 from ._types import TypeRewriter, is_plain_class, is_typeddict

@@ -21,7 +21,8 @@ import json
 import re
 from typing import Any
 
-from ._jsonschema import as_dict, as_list, deref, select_branch
+from ._jsonschema_branches import select_branch
+from ._jsonschema_walk import as_dict, as_list, deref
 
 __all__ = ["extract_json_text", "repair_json_strings"]
 

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .._errors import SchemaConversionError
-from ._jsonschema import iter_subschemas, resolve_ref
+from ._jsonschema_walk import iter_subschemas, resolve_ref
 
 __all__ = ["SUPPORTED_FORMATS", "make_strict"]
 

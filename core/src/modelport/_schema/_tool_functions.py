@@ -32,7 +32,7 @@ from typing import Annotated, Any, get_origin
 
 from .._errors import SchemaConversionError
 from ._docstrings import parse_docstring
-from ._jsonschema import strip_keyword
+from ._jsonschema_walk import strip_keyword
 from ._tool_decorator import tool_meta
 from ._tooldef import EMPTY, ParamBinding, ToolDef, ToolKind, check_name
 from ._types import TypeRewriter

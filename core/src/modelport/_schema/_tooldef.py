@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .._errors import ConfigurationError, SchemaConversionError, ToolExecutionError
-from ._jsonschema import drop_optional_nulls, json_type
+from ._jsonschema_branches import drop_optional_nulls
+from ._jsonschema_values import json_type
 from ._output import format_validation_errors
 from ._strict import make_strict
 

@@ -8,7 +8,8 @@ instead, register your own instance (see the README).
 
 from __future__ import annotations
 
-from ._backend import DynamoDBCache, DynamoDBCacheError, DynamoDBCacheWarning
+from ._backend import DynamoDBCache
+from ._errors import DynamoDBCacheError, DynamoDBCacheWarning
 
 __version__ = "0.1.0"
 

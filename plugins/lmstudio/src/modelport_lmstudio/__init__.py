@@ -31,25 +31,23 @@ __all__ = [
     "unload_others",
 ]
 
-_ADMIN = frozenset(
-    {
-        "LMStudio",
-        "LoadedModel",
-        "aload_model",
-        "aloaded_context_length",
-        "aunload_model",
-        "aunload_others",
-        "load_model",
-        "loaded_context_length",
-        "unload_model",
-        "unload_others",
-    }
-)
+# Where each model management name lives, so importing the package loads none of them.
+_ADMIN = {
+    "LMStudio": "_admin_client",
+    "LoadedModel": "_admin_replies",
+    "aload_model": "_admin_functions",
+    "aloaded_context_length": "_admin_functions",
+    "aunload_model": "_admin_functions",
+    "aunload_others": "_admin_functions",
+    "load_model": "_admin_functions",
+    "loaded_context_length": "_admin_functions",
+    "unload_model": "_admin_functions",
+    "unload_others": "_admin_functions",
+}
 
 if TYPE_CHECKING:
-    from ._admin import (
-        LMStudio,
-        LoadedModel,
+    from ._admin_client import LMStudio
+    from ._admin_functions import (
         aload_model,
         aloaded_context_length,
         aunload_model,
@@ -59,6 +57,7 @@ if TYPE_CHECKING:
         unload_model,
         unload_others,
     )
+    from ._admin_replies import LoadedModel
     from ._models import LMStudioModel, parse_model_info
     from ._provider import LMStudioProvider
 
@@ -73,7 +72,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(_models, name)
     if name in _ADMIN:
-        from . import _admin
+        from importlib import import_module
 
-        return getattr(_admin, name)
+        return getattr(import_module(f".{_ADMIN[name]}", __name__), name)
     raise AttributeError(f"module 'modelport_lmstudio' has no attribute {name!r}")
