@@ -63,8 +63,8 @@ def parse_spec(spec: str) -> tuple[str, str]:
     """``"provider:model"`` -> (provider, model); the model part may contain colons."""
     if not isinstance(spec, str) or ":" not in spec:
         raise ConfigurationError(
-            f"model spec must look like 'provider:model' (e.g. 'openai-chat:gpt-4o-mini'), "
-            f"got {spec!r}"
+            f"model spec must look like 'provider:model' (e.g. 'openai-chat:gpt-4o-mini') or "
+            f"name an alias in modelport.toml, got {spec!r}"
         )
     provider, model = spec.split(":", 1)
     if not provider or not model:
@@ -83,7 +83,7 @@ class LLM:
 
     def __init__(
         self,
-        model: str,
+        model: str | None = None,
         *,
         api_key: str | list[str] | KeyPool | None = None,
         base_url: str | None = None,
@@ -104,7 +104,16 @@ class LLM:
         use_cache: bool | None = None,
         **defaults: Any,
     ) -> None:
-        self.provider_name, self.model = parse_spec(model)
+        from ._config import resolve_model  # modelport.toml: read only for an alias or no model
+
+        model_spec, alias = resolve_model(model)
+        if alias is not None:  # the alias's settings, under the explicit arguments
+            api_key, base_url, timeout, limits, fallbacks, defaults = alias.under(
+                api_key, base_url, timeout, limits, fallbacks, defaults
+            )
+            if retry is None and max_retries is None:
+                retry = alias.retry
+        self.provider_name, self.model = parse_spec(model_spec)
         unknown = set(defaults) - DEFAULTABLE
         if unknown:
             raise ConfigurationError(

@@ -41,6 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--show-reasoning", action="store_true", help="print reasoning to stderr")
     pr.add_argument("--usage", action="store_true", help="print token usage to stderr")
     pr.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
+    cf = sub.add_parser(
+        "config", help="print the resolved modelport.toml (aliases, default model) as JSON"
+    )
+    cf.add_argument("--path", action="store_true", help="print only the config file's path")
+
+    np = sub.add_parser("new-plugin", help="write a provider plugin package to start from")
+    np.add_argument("name", help="the provider's name, e.g. acme (the package: modelport-acme)")
+    np.add_argument("--dir", help="the folder to create (default: ./modelport-NAME)")
     return p
 
 
@@ -121,6 +130,16 @@ def _cmd_prompt(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_config(args: argparse.Namespace) -> int:
+    from ._config import config_path, describe
+
+    if args.path:
+        print(config_path()[0])
+        return 0
+    print(json.dumps(describe(), indent=2))  # secrets redacted: api_key, secret-like headers
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -128,6 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_plugins()
         if args.command == "models":
             return _cmd_models(args)
+        if args.command == "config":
+            return _cmd_config(args)
+        if args.command == "new-plugin":
+            from ._new_plugin import run
+
+            return run(args.name, args.dir)
         return _cmd_prompt(args)
     except ConfigurationError as exc:
         print(f"modelport: configuration error: {exc}", file=sys.stderr)
