@@ -396,3 +396,28 @@ def test_decode_json_types_every_failure() -> None:
     assert "<html>" in str(info.value) and info.value.provider == "toy"
     with pytest.raises(mp.RateLimitError):
         decode_json(b'{"error": {"type": "rate_limit_error", "message": "slow"}}')
+
+
+def test_text_and_an_error_event_in_one_read_keep_the_text(server: ScriptedServer) -> None:
+    """Whatever the chunking, the text before a mid-stream error reaches the caller, and the
+    error is raised (not retried: output was seen)."""
+
+    class ErrorEvents(ToyDecoder):
+        def on_event(self, event: SSEEvent, out: list[WireDelta]) -> None:
+            if event.event == "error":
+                raise mp.ProviderServerError("overloaded mid-stream")
+            super().on_event(event, out)
+
+    class Erring(Toy):
+        def stream_decoder(self, request: Request) -> ToyDecoder:
+            return ErrorEvents(model="m1")
+
+    one_read = b'data: {"text": "partial "}\n\nevent: error\ndata: {}\n\n'
+    server.route("POST", "/v1/generate", Reply.sse([one_read]))
+    seen: list[str] = []
+    with toy(server, Erring, retry=2) as llm, pytest.raises(mp.ProviderServerError):
+        for ev in llm.stream("hello"):
+            if ev.type == "answer":
+                seen.append(ev.content)
+    assert seen == ["partial "]
+    assert len(server.requests) == 1

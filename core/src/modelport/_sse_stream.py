@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ._errors import IncompleteStreamError, ProviderProtocolError
+from ._errors import IncompleteStreamError, LLMError, ProviderProtocolError
 from ._sse import SSEDecoder, SSEEvent
 from ._wire import WireDelta
 
@@ -27,13 +27,14 @@ class SSEResponseDecoder:
     provider: ClassVar[str] = ""
     incomplete_message: ClassVar[str] = "stream ended before the response was complete"
 
-    __slots__ = ("_buffer", "_mode", "_model", "_sse")
+    __slots__ = ("_buffer", "_failed", "_mode", "_model", "_sse")
 
     def __init__(self, *, model: str | None = None) -> None:
         self._sse = SSEDecoder(provider=self.provider)
         self._model = model
         self._mode = _UNDECIDED
         self._buffer: list[bytes] = []
+        self._failed: LLMError | None = None
 
     # -- for subclasses -----------------------------------------------------------------------
 
@@ -50,6 +51,8 @@ class SSEResponseDecoder:
     # -- the StreamDecoder protocol -----------------------------------------------------------
 
     def feed(self, chunk: bytes) -> list[WireDelta]:
+        if self._failed is not None:
+            raise self._failed
         if self._mode != _SSE:
             if self._mode == _JSON:
                 self._buffer.append(chunk)
@@ -61,12 +64,26 @@ class SSEResponseDecoder:
             events = self._sse.feed(chunk)
         except ProviderProtocolError as exc:
             raise self._labelled(exc) from None
+        return self._events(events)
+
+    def _events(self, events: list[SSEEvent]) -> list[WireDelta]:
+        """Deltas of these events. An error event after others in the same read: the deltas
+        before it are returned first and the error is raised on the next call, so a chunking
+        that puts text and the error in one read yields what one event per read yields."""
         out: list[WireDelta] = []
         for event in events:
-            self.on_event(event, out)
+            try:
+                self.on_event(event, out)
+            except LLMError as exc:
+                if not out:
+                    raise
+                self._failed = exc
+                return out
         return out
 
     def close(self) -> list[WireDelta]:
+        if self._failed is not None:
+            raise self._failed
         if self._mode == _JSON:
             return self.whole_body(b"".join(self._buffer))
         out: list[WireDelta] = []
@@ -75,7 +92,7 @@ class SSEResponseDecoder:
                 events = self._sse.close()
             except ProviderProtocolError as exc:
                 raise self._labelled(exc) from None
-            for event in events:
+            for event in events:  # the last call: an error here is raised at once
                 self.on_event(event, out)
         if not self.complete():
             raise IncompleteStreamError(

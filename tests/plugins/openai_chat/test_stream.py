@@ -346,8 +346,11 @@ def test_error_object_mid_stream() -> None:
     }
     body = sse(chunk({"content": "partial"}), err, done=False)
     decoder = ChatStreamDecoder(model="m")
+    # The text before the error comes first (as it would one event per read); the error is
+    # raised by the next call.
+    assert any(getattr(d, "text", None) == "partial" for d in decoder.feed(body))
     with pytest.raises(ProviderServerError) as info:
-        decoder.feed(body)
+        decoder.close()
     assert info.value.status is None
     assert info.value.provider == "openai-chat"
     assert info.value.provider_message == err["error"]["message"]
