@@ -27,6 +27,7 @@ TEST_DEPS = [
     "openai==3.54.0",
     "botocore==1.44.5",
     "moto[server]==5.2.1",
+    "pillow==13.0.0",
 ]
 LINT_DEPS = ["ruff==0.17.6"]
 LINT_PATHS = ["core", "plugins", "tests", "bench", "examples", "scripts", "noxfile.py"]

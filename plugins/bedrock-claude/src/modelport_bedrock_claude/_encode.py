@@ -49,6 +49,7 @@ EFFORT_BUDGETS: dict[str, int] = {
 }
 _OFF = frozenset({"none", "off", "disabled", "0", ""})
 _THINKING_TYPES = frozenset({"thinking", "redacted_thinking"})
+_CLAUDE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 def thinking_budget(effort: str | None) -> int | None:
@@ -201,6 +202,7 @@ def _content_blocks(m: Message) -> list[dict[str, Any]]:
 
 
 def _image(part: ImagePart) -> dict[str, Any]:
+    """A base64 ``image`` block. ``ImagePart`` has already read, sniffed and bounded the data."""
     if part.data is not None:
         media, data = part.media_type or "image/png", part.data
     elif part.url is not None and part.url.startswith("data:"):
@@ -209,9 +211,16 @@ def _image(part: ImagePart) -> dict[str, Any]:
         if ";base64" not in header:
             raise ConfigurationError("bedrock-claude needs base64 data: URLs for images")
     else:
+        # Follow-up (issue 11): the core fetches the URL under the call's timeout and size bound.
         raise ConfigurationError(
-            "Bedrock's InvokeModel takes images as base64 data only; pass the image as a "
-            "path, PIL image or base64 data instead of an http(s) URL"
+            f"bedrock-claude cannot send the image URL {str(part.url)[:80]!r}: Bedrock's "
+            "InvokeModel takes images as base64 data only, and modelport does not fetch remote "
+            "URLs yet; download it and pass ImagePart.from_bytes / from_path / from_pil"
+        )
+    if media not in _CLAUDE_MEDIA_TYPES:
+        raise ConfigurationError(
+            f"bedrock-claude: Claude takes {', '.join(sorted(_CLAUDE_MEDIA_TYPES))} images, "
+            f"not {media!r}"
         )
     return {"type": "image", "source": {"type": "base64", "media_type": media, "data": data}}
 
