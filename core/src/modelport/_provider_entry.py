@@ -15,13 +15,12 @@ module that fails half-way through its import is not executed again on every ``L
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ._contract import Provider, check_provider_class
 from ._errors import ConfigurationError
+from ._lazy_target import find_target, import_target, split_target
 
 __all__ = ["ProviderEntry", "check_provider_name"]
 
@@ -37,13 +36,7 @@ def check_provider_name(name: object, plugin: str) -> str:
 
 
 def _split_target(target: str, plugin: str) -> tuple[str, str]:
-    module, sep, attr = target.partition(":")
-    if not sep or not module.strip() or not attr.strip() or ":" in attr:
-        raise ConfigurationError(
-            f"plugin {plugin!r}: a lazily registered provider is 'package.module:Class'; "
-            f"got {target!r}"
-        )
-    return module.strip(), attr.strip()
+    return split_target(target, plugin, "provider", "package.module:Class")
 
 
 @dataclass(slots=True)
@@ -94,12 +87,7 @@ class ProviderEntry:
         if self._cls is not None:
             return
         module, _ = _split_target(self.target, self.plugin)
-        try:
-            spec = importlib.util.find_spec(module)
-        except Exception as exc:
-            raise self._error(f"cannot look up module {module!r}: {_describe(exc)}") from exc
-        if spec is None:
-            raise self._error(f"no module named {module!r} is installed")
+        find_target(module, self._error)
 
     def resolve(self, trace: Callable[[str], None] | None = None) -> type[Provider]:
         """The provider class, imported and checked on the first call."""
@@ -121,15 +109,7 @@ class ProviderEntry:
         module_name, attr = _split_target(self.target, self.plugin)
         if trace is not None:
             trace(f"import provider {self.name} -> {self.target} (plugin {self.plugin})")
-        try:
-            obj: object = importlib.import_module(module_name)
-        except Exception as exc:
-            raise self._error(f"failed to import: {_describe(exc)}") from exc
-        for part in attr.split("."):
-            try:
-                obj = getattr(obj, part)
-            except AttributeError as exc:
-                raise self._error(f"has no attribute {part!r}") from exc
+        obj = import_target(module_name, attr, self._error)
         try:
             cls = check_provider_class(obj, self.plugin)
         except ConfigurationError as exc:
@@ -142,7 +122,3 @@ class ProviderEntry:
         return ConfigurationError(
             f"plugin {self.plugin!r} registered provider {self.name!r} as {self.target!r}: {what}"
         )
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"

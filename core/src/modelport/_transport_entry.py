@@ -17,13 +17,12 @@ not executed again for every ``LLM``.
 from __future__ import annotations
 
 import difflib
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from ._errors import ConfigurationError
+from ._lazy_target import describe, find_target, import_target, split_target
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -72,13 +71,7 @@ def unknown_transport(name: str, available: Iterable[str], source: str) -> Confi
 
 
 def _split_target(target: str, plugin: str) -> tuple[str, str]:
-    module, sep, attr = target.partition(":")
-    if not sep or not module.strip() or not attr.strip() or ":" in attr:
-        raise ConfigurationError(
-            f"plugin {plugin!r}: a lazily registered transport is 'package.module:Factory'; "
-            f"got {target!r}"
-        )
-    return module.strip(), attr.strip()
+    return split_target(target, plugin, "transport", "package.module:Factory")
 
 
 @dataclass(slots=True)
@@ -131,12 +124,7 @@ class TransportEntry:
         if self._factory is not None:
             return
         module, _ = _split_target(self.target, self.plugin)
-        try:
-            spec = importlib.util.find_spec(module)
-        except Exception as exc:
-            raise self._error(f"cannot look up module {module!r}: {_describe(exc)}") from exc
-        if spec is None:
-            raise self._error(f"no module named {module!r} is installed")
+        find_target(module, self._error)
 
     def create(self, trace: Callable[[str], None] | None = None) -> Transport:
         """A new transport from the factory (imported on the first call)."""
@@ -144,7 +132,7 @@ class TransportEntry:
         try:
             obj = factory()
         except Exception as exc:
-            raise self._error(f"creating the transport failed: {_describe(exc)}") from exc
+            raise self._error(f"creating the transport failed: {describe(exc)}") from exc
         try:
             return check_transport(obj, f"plugin {self.plugin!r}")
         except ConfigurationError as exc:
@@ -169,15 +157,7 @@ class TransportEntry:
         module_name, attr = _split_target(self.target, self.plugin)
         if trace is not None:
             trace(f"import transport {self.name} -> {self.target} (plugin {self.plugin})")
-        try:
-            obj: Any = importlib.import_module(module_name)
-        except Exception as exc:
-            raise self._error(f"failed to import: {_describe(exc)}") from exc
-        for part in attr.split("."):
-            try:
-                obj = getattr(obj, part)
-            except AttributeError as exc:
-                raise self._error(f"has no attribute {part!r}") from exc
+        obj = import_target(module_name, attr, self._error)
         if not callable(obj):
             raise self._error(f"{obj!r} is not callable (a transport class or factory)")
         return cast(Callable[[], object], obj)
@@ -186,7 +166,3 @@ class TransportEntry:
         return ConfigurationError(
             f"plugin {self.plugin!r} registered transport {self.name!r} as {self.target!r}: {what}"
         )
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
