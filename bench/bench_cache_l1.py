@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core" / "src"))
 
-from modelport._cache import entry_from_response
+from modelport._cache._levels import entry_from_response
+from modelport._cache._sqlite_cache import SQLiteCache
 from modelport._response import Response, Usage
-from modelport._sqlite_cache import SQLiteCache
 
 ANSWER = (
     "Paris is the capital of France. It sits on the Seine in the north of the country and has "

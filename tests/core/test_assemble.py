@@ -6,7 +6,7 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from modelport._assemble import StreamAssembler, ToolCallAssembler
+from modelport._engine._assemble import StreamAssembler, ToolCallAssembler
 from modelport._wire import (
     FinishDelta,
     MetaDelta,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from modelport._cache import _BODY_DENY, CacheLevels, cache_key
-from modelport._plugins import CacheRegistration
+from modelport._cache._levels import _BODY_DENY, CacheLevels, cache_key
+from modelport._host._plugins import CacheRegistration
 from modelport._wire import WireRequest
 
 json_leaf = (

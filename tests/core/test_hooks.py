@@ -9,7 +9,7 @@ from typing import Any
 
 import modelport as mp
 import pytest
-from modelport._plugins import PluginHost
+from modelport._host._plugins import PluginHost
 from modelport._wire import TextDelta, WireDelta, WireRequest
 from modelport.testing import Reply, ScriptedServer
 

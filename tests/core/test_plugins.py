@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from modelport import ConfigurationError
-from modelport._plugins import PluginHost
+from modelport._host._plugins import PluginHost
 
 GOOD = """
 import modelport
@@ -357,7 +357,7 @@ def test_trace_shows_loading_and_registrations(
         host.provider_class("echo")
     lines = capfd.readouterr().err.splitlines()
     for line in (
-        "modelport load plugin builtin-thinking -> modelport._builtin_thinking",
+        "modelport load plugin builtin-thinking -> modelport._thinking._builtin",
         "modelport load plugin echo -> mp_echo_plugin",
         "modelport skip plugin marker (blocked)",
         "modelport hook register_providers -> lazy",
@@ -378,7 +378,7 @@ def test_trace_shows_loading_and_registrations(
 def test_trace_keeps_pluggy_tracing_and_hook_call_format(
     site: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    from modelport._hook_calls import call_hook
+    from modelport._host._hook_calls import call_hook
 
     make_dist(site, "marker", "mp_marker_plugin", MARKER)
     host = PluginHost(trace=True, allow={"marker"})

@@ -10,8 +10,8 @@ from modelport import (
     ProviderServerError,
     RateLimitError,
 )
+from modelport._engine._retry import RetryPolicy
 from modelport._errors import redact
-from modelport._retry import RetryPolicy
 from modelport.provider import error_for_status, parse_retry_after
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import modelport as mp
 import pytest
-from modelport._plugins import PluginHost
+from modelport._host._plugins import PluginHost
 from modelport.testing import Fault, Reply, ScriptedServer
 
 

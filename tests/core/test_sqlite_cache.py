@@ -27,11 +27,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from modelport import _builtin_cache
-from modelport._cache import CacheLevels
-from modelport._errors import ConfigurationError
-from modelport._plugins import CacheRegistration, PluginHost
-from modelport._sqlite_cache import (
+from modelport._cache import _builtin as _builtin_cache
+from modelport._cache._levels import CacheLevels
+from modelport._cache._sqlite_cache import (
     SCHEMA_VERSION,
     CacheCorruptError,
     CacheError,
@@ -40,6 +38,8 @@ from modelport._sqlite_cache import (
     default_cache_path,
     max_bytes_from_env,
 )
+from modelport._errors import ConfigurationError
+from modelport._host._plugins import CacheRegistration, PluginHost
 
 TABLE = f"entries_v{SCHEMA_VERSION}"
 
@@ -120,7 +120,7 @@ def entry_is_valid(key: str, entry: Any) -> bool:
 
 WORKER_MAIN = r"""
 import json, os, random, sys, time
-from modelport._sqlite_cache import SQLiteCache
+from modelport._cache._sqlite_cache import SQLiteCache
 
 mode, path, writer, ops, keys, go = sys.argv[1:7]
 writer, ops, keys = int(writer), int(ops), int(keys)
@@ -547,7 +547,7 @@ def test_no_file_before_first_use(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
 
 def test_importing_the_plugin_does_not_import_sqlite3() -> None:
-    code = "import sys, modelport._builtin_cache; print('sqlite3' in sys.modules)"
+    code = "import sys, modelport._cache._builtin; print('sqlite3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

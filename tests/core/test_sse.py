@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from modelport import ProviderProtocolError
-from modelport._sse import SSEDecoder, SSEEvent
+from modelport._http._sse import SSEDecoder, SSEEvent
 
 
 def decode(chunks: list[bytes]) -> list[SSEEvent]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import modelport as mp
 import pytest
-from modelport._timeouts import Timeouts
+from modelport._http._timeouts import Timeouts
 from modelport._wire import WireRequest
 from modelport.testing import Reply, ScriptedServer
 

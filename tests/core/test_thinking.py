@@ -624,7 +624,7 @@ def test_pattern_and_parser_validation() -> None:
 
 
 def test_builtin_plugin_registers_the_three_patterns() -> None:
-    from modelport import _builtin_thinking
+    from modelport._thinking import _builtin as _builtin_thinking
 
     pm = pluggy.PluginManager("modelport")
     pm.add_hookspecs(hookspecs)
@@ -642,7 +642,7 @@ def test_builtin_plugin_registers_the_three_patterns() -> None:
 
 def test_parser_module_is_cheap_to_import() -> None:
     code = (
-        "import sys, modelport._thinking, modelport._builtin_thinking; "
+        "import sys, modelport._thinking, modelport._thinking._builtin; "
         "heavy = [m for m in ('pydantic', 'httpx2', 'httpx', 'openai') if m in sys.modules]; "
         "print(','.join(heavy))"
     )

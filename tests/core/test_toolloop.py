@@ -418,7 +418,7 @@ def test_sync_generator_in_async_mode_runs_off_loop(server: ScriptedServer) -> N
 
 def test_a_result_that_cannot_be_shown_is_the_tools_error_not_a_crash() -> None:
     """docs/tools.md: tool problems are information for the model, never a crashed loop."""
-    from modelport._tool_exec import ToolRunner
+    from modelport._tools._exec import ToolRunner
     from modelport.tools import tool_from_function
 
     class Unprintable:
@@ -484,7 +484,7 @@ def test_a_sync_tool_loop_runs_on_the_sync_transport_without_an_event_loop() -> 
 
 
 def test_an_interceptor_list_knows_a_renamed_tool() -> None:
-    from modelport._tool_exec import review_predicate
+    from modelport._tools._exec import review_predicate
     from modelport.tools import tool
 
     @tool(name="fetch_page")

@@ -14,7 +14,7 @@ from typing import Any
 import modelport as mp
 import pytest
 from modelport import ConfigurationError, hookimpl
-from modelport._plugins import PluginHost
+from modelport._host._plugins import PluginHost
 
 KW: dict[str, Any] = {"base_url": "http://127.0.0.1:9/v1", "api_key": "k"}
 
@@ -192,11 +192,11 @@ def test_trace_shows_registration_and_import(capfd: pytest.CaptureFixture[str]) 
     err = capfd.readouterr().err.splitlines()
     assert "modelport hook register_transports -> builtin-transports" in err
     assert (
-        "modelport register transport stdlib -> modelport._stdlib_transport:StdlibTransport "
+        "modelport register transport stdlib -> modelport._http._stdlib_transport:StdlibTransport "
         "(plugin builtin-transports, lazy)"
     ) in err
     assert err[-1] == (
-        "modelport import transport stdlib -> modelport._stdlib_transport:StdlibTransport "
+        "modelport import transport stdlib -> modelport._http._stdlib_transport:StdlibTransport "
         "(plugin builtin-transports)"
     )
 
@@ -204,9 +204,9 @@ def test_trace_shows_registration_and_import(capfd: pytest.CaptureFixture[str]) 
 def test_listing_transports_imports_no_transport_module() -> None:
     code = (
         "import sys\n"
-        "from modelport._plugins import PluginHost\n"
+        "from modelport._host._plugins import PluginHost\n"
         "print(PluginHost(entry_points=False).transport_names(), sorted(m for m in sys.modules"
-        " if m in ('modelport._stdlib_transport', 'httpx2')))"
+        " if m in ('modelport._http._stdlib_transport', 'httpx2')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "['httpx2', 'stdlib'] []", out.stderr

@@ -31,17 +31,17 @@ from ._errors import (
 from ._markers import hookimpl
 
 if TYPE_CHECKING:
-    from ._abort import AbortSignal
     from ._client import LLM
+    from ._engine._abort import AbortSignal
+    from ._engine._retry import RetryPolicy
     from ._events import ProgressEvent, StreamEvent
+    from ._http._stdlib_transport import StdlibTransport
+    from ._http._timeouts import Timeouts
+    from ._http._transport import HttpxTransport
     from ._limits import KeyPool, Limits
     from ._messages import ImagePart, Message, TextPart, ToolCall
     from ._request import Request, ResponseFormat, ToolSpec
     from ._response import Response, ToolResult, Usage
-    from ._retry import RetryPolicy
-    from ._stdlib_transport import StdlibTransport
-    from ._timeouts import Timeouts
-    from ._transport import HttpxTransport
 
 __version__ = "0.1.0"
 
@@ -89,7 +89,7 @@ __all__ = [
 
 _LAZY = {
     "LLM": "._client",
-    "AbortSignal": "._abort",
+    "AbortSignal": "._engine._abort",
     "Limits": "._limits",
     "KeyPool": "._limits",
     "ProgressEvent": "._events",
@@ -104,10 +104,10 @@ _LAZY = {
     "Response": "._response",
     "ToolResult": "._response",
     "Usage": "._response",
-    "Timeouts": "._timeouts",
-    "RetryPolicy": "._retry",
-    "StdlibTransport": "._stdlib_transport",
-    "HttpxTransport": "._transport",
+    "Timeouts": "._http._timeouts",
+    "RetryPolicy": "._engine._retry",
+    "StdlibTransport": "._http._stdlib_transport",
+    "HttpxTransport": "._http._transport",
 }
 
 

@@ -12,10 +12,14 @@ from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequen
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ._call import CallOptions
 from ._contract import Provider, ProviderSettings, StructuredStrategy
 from ._deprecations import warn_once
-from ._engine import Engine
+from ._engine._call import CallOptions
+from ._engine._engine import Engine
+from ._engine._program import Program
+from ._engine._progress import Progress
+from ._engine._relay import Relayed, relay
+from ._engine._retry import RetryPolicy
 from ._errors import (
     ConfigurationError,
     ContextWindowExceededError,
@@ -29,23 +33,19 @@ from ._errors import (
     TruncatedOutputError,
 )
 from ._events import ProgressEvent, StreamEvent
+from ._host._plugins import PluginHost, default_host
+from ._http._timeouts import Timeouts, coerce_timeouts
+from ._http._transport import Transport
 from ._limits import KeyPool, Limiter, Limits, shared_limiter
 from ._options import check_call_options, check_llm_settings, check_request_params
-from ._plugins import PluginHost, default_host
 from ._prepare import DEFAULTABLE, Prepared, Prompt, prepare
-from ._program import Program
-from ._progress import Progress
-from ._relay import Relayed, relay
 from ._request import Request
 from ._response import Response
-from ._retry import RetryPolicy
-from ._structured import Structured, parse_structured, retry_messages
-from ._thinking_setup import ThinkingSetup
-from ._timeouts import Timeouts, coerce_timeouts
-from ._transport import Transport
+from ._thinking._setup import ThinkingSetup
+from ._tools._structured import Structured, parse_structured, retry_messages
 
 if TYPE_CHECKING:
-    from ._abort import AbortSignal
+    from ._engine._abort import AbortSignal
 
 __all__ = ["LLM"]
 

@@ -118,7 +118,7 @@ _CALL_CHECKS: dict[str, Callable[[str, Any], None]] = {
 
 
 def _abort_signal(name: str, value: Any) -> None:
-    from ._abort import AbortSignal
+    from ._engine._abort import AbortSignal
 
     if not isinstance(value, AbortSignal):
         raise _fail(name, value, "a modelport.AbortSignal")

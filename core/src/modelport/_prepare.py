@@ -11,19 +11,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._call import CallOptions
 from ._deprecations import warn_once
+from ._engine._call import CallOptions
 from ._errors import ConfigurationError, StructuredOutputError
+from ._http._timeouts import coerce_timeouts
 from ._messages import Message, coerce_messages
 from ._options import check_call_options, check_request_params
 from ._request import Request
 from ._response import Response
-from ._structured import Structured, parse_structured, resolve_response_format
-from ._timeouts import coerce_timeouts
+from ._tools._structured import Structured, parse_structured, resolve_response_format
 
 if TYPE_CHECKING:
     from ._client import LLM
-    from ._toolloop import LoopSettings
+    from ._tools._loop import LoopSettings
 
 __all__ = ["CALL_FIELDS", "DEFAULTABLE", "REQUEST_FIELDS", "Prepared", "Prompt", "prepare"]
 
@@ -150,7 +150,7 @@ def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Pr
     opts.key_parts = llm._thinking.key_part(request)
     loop = None
     if any(t.fn is not None for t in tool_defs):
-        from ._toolloop import LoopSettings
+        from ._tools._loop import LoopSettings
 
         max_calls = loop_kw.get("max_tool_calls", 10)
         if not isinstance(max_calls, int) or max_calls < 0:
@@ -188,6 +188,6 @@ def _structured_check(structured: Structured) -> Callable[[Response], bool]:
 def _coerce_tools(tools: Any, deps: Mapping[str, Any]) -> list[Any]:
     if not tools:
         return []
-    from ._schema import coerce_tools
+    from ._tools._schema import coerce_tools
 
     return coerce_tools(tools, deps=list(deps))

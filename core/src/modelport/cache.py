@@ -7,8 +7,8 @@ is the instance the built-in plugin registers, for maintenance (``clear()``, ``s
 
 from __future__ import annotations
 
-from ._builtin_cache import shared_cache
-from ._sqlite_cache import SQLiteCache
-from ._sqlite_errors import CacheCorruptError, CacheError
+from ._cache._builtin import shared_cache
+from ._cache._sqlite_cache import SQLiteCache
+from ._cache._sqlite_errors import CacheCorruptError, CacheError
 
 __all__ = ["CacheCorruptError", "CacheError", "SQLiteCache", "shared_cache"]

@@ -79,7 +79,7 @@ def _cmd_plugins() -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from ._plugins import default_host
+    from ._host._plugins import default_host
 
     if not args.model:
         providers = sorted(default_host().registry().providers)

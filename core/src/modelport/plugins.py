@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._plugins import BUILTIN_PLUGINS, PluginHost, PluginInfo, default_host, reset_default_host
+from ._host._plugins import (
+    BUILTIN_PLUGINS,
+    PluginHost,
+    PluginInfo,
+    default_host,
+    reset_default_host,
+)
 
 __all__ = [
     "BUILTIN_PLUGINS",

@@ -24,7 +24,6 @@ Plugins import from here (and ``modelport``, ``modelport.testing``), never ``mod
 
 from __future__ import annotations
 
-from ._assemble import assemble, new_call_id
 from ._contract import (
     PROVIDER_MEMBERS,
     BaseProvider,
@@ -36,6 +35,7 @@ from ._contract import (
     ThinkingMode,
     check_provider_class,
 )
+from ._engine._assemble import assemble, new_call_id
 from ._error_bodies import (
     decode_json,
     error_from_body,
@@ -67,13 +67,13 @@ from ._errors import (
     ProviderServerError,
     RateLimitError,
 )
+from ._http._sse import SSEDecoder, SSEEvent
+from ._http._sse_stream import SSEResponseDecoder
 from ._markers import hookimpl
 from ._messages import ImagePart, Message, TextPart, ToolCall
 from ._request import Request, ResponseFormat, ToolSpec
 from ._response import Response, StopReason, Usage
 from ._response import normalize_stop as normalize_stop_reason
-from ._sse import SSEDecoder, SSEEvent
-from ._sse_stream import SSEResponseDecoder
 from ._wire import (
     FinishDelta,
     MetaDelta,

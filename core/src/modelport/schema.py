@@ -6,6 +6,6 @@ strict form OpenAI-style providers require. Tool schemas are in ``modelport.tool
 
 from __future__ import annotations
 
-from ._schema import OutputSpec, make_strict, output_spec
+from ._tools._schema import OutputSpec, make_strict, output_spec
 
 __all__ = ["OutputSpec", "make_strict", "output_spec"]

@@ -7,7 +7,8 @@ from the model and injects it from ``deps=``; ``Return`` sets an async generator
 
 from __future__ import annotations
 
-from ._schema import (
+from ._tools._exec import Decision, Return
+from ._tools._schema import (
     Depends,
     ToolArgumentsError,
     ToolDef,
@@ -15,8 +16,7 @@ from ._schema import (
     tool_from_function,
     tool_from_schema,
 )
-from ._schema._tool_decorator import tool
-from ._tool_exec import Decision, Return
+from ._tools._schema._tool_decorator import tool
 
 __all__ = [
     "Decision",

@@ -7,8 +7,14 @@ the facts the retry loop needs). Providers never see it. See docs/guide.md ("Tra
 
 from __future__ import annotations
 
-from ._stdlib_transport import StdlibTransport
-from ._transport import AsyncRawResponse, HttpxTransport, RawResponse, Transport, connection_error
+from ._http._stdlib_transport import StdlibTransport
+from ._http._transport import (
+    AsyncRawResponse,
+    HttpxTransport,
+    RawResponse,
+    Transport,
+    connection_error,
+)
 
 __all__ = [
     "AsyncRawResponse",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelport._schema import SUPPORTED_FORMATS
+from modelport._tools._schema import SUPPORTED_FORMATS
 
 _BANNED = {"default", "title", "examples", "definitions", "oneOf", "allOf", "minLength",
            "maxLength", "uniqueItems", "patternProperties", "$schema"}  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from modelport._schema import parse_docstring
+from modelport._tools._schema import parse_docstring
 
 
 def test_google_style() -> None:

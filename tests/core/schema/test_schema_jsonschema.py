@@ -6,11 +6,15 @@ from typing import Any
 
 import pytest
 from modelport import SchemaConversionError
-from modelport._schema import check_instance
-from modelport._schema._jsonschema_branches import allows_null, drop_optional_nulls, select_branch
-from modelport._schema._jsonschema_check import format_loc
-from modelport._schema._jsonschema_values import json_equal
-from modelport._schema._jsonschema_walk import deref, resolve_ref, strip_keyword
+from modelport._tools._schema import check_instance
+from modelport._tools._schema._jsonschema_branches import (
+    allows_null,
+    drop_optional_nulls,
+    select_branch,
+)
+from modelport._tools._schema._jsonschema_check import format_loc
+from modelport._tools._schema._jsonschema_values import json_equal
+from modelport._tools._schema._jsonschema_walk import deref, resolve_ref, strip_keyword
 
 ROOT: dict[str, Any] = {
     "type": "object",

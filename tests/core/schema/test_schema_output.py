@@ -15,7 +15,7 @@ import typing_extensions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from modelport import ResponseFormat, SchemaConversionError, StructuredOutputError
-from modelport._schema import OutputSpec, output_spec
+from modelport._tools._schema import OutputSpec, output_spec
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from schema_invariants import assert_strict
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from modelport._schema import extract_json_text, repair_json_strings
+from modelport._tools._schema import extract_json_text, repair_json_strings
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

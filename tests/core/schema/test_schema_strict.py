@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from modelport import SchemaConversionError
-from modelport._schema import make_strict
+from modelport._tools._schema import make_strict
 from pydantic import BaseModel, Field, create_model
 from schema_invariants import assert_strict
 

@@ -22,7 +22,7 @@ from modelport import (
     ToolExecutionError,
     ToolSpec,
 )
-from modelport._schema import (
+from modelport._tools._schema import (
     Depends,
     ToolArgumentsError,
     ToolDef,

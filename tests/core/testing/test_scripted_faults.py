@@ -7,7 +7,7 @@ import time
 import httpx2
 import pytest
 from modelport import ProviderProtocolError
-from modelport._sse import SSEDecoder
+from modelport._http._sse import SSEDecoder
 from modelport.testing import Fault, Reply, ScriptedServer
 
 EVENTS = [f'data: {{"n":{i}}}\n\n'.encode() for i in range(5)]

@@ -9,8 +9,8 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from modelport._cache import CacheLevels
-from modelport._plugins import CacheRegistration
+from modelport._cache._levels import CacheLevels
+from modelport._host._plugins import CacheRegistration
 from modelport_dynamodb_cache import DynamoDBCache, DynamoDBCacheError
 
 from ._servers import free_port

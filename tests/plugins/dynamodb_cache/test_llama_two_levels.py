@@ -10,7 +10,7 @@ from pathlib import Path
 import modelport as mp
 import pytest
 from llama_peer import LlamaServer  # on sys.path through tests/conftest.py
-from modelport._plugins import PluginHost
+from modelport._host._plugins import PluginHost
 from modelport_dynamodb_cache import DynamoDBCache
 
 from .conftest import scan_all

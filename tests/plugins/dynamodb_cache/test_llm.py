@@ -12,7 +12,7 @@ from pathlib import Path
 
 import modelport as mp
 import pytest
-from modelport._plugins import PluginHost
+from modelport._host._plugins import PluginHost
 from modelport.testing import Reply, ScriptedServer
 from modelport_dynamodb_cache import DynamoDBCache
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from modelport._cache import CacheLevels
-from modelport._plugins import CacheRegistration
+from modelport._cache._levels import CacheLevels
+from modelport._host._plugins import CacheRegistration
 from modelport_dynamodb_cache import DynamoDBCache, DynamoDBCacheError, DynamoDBCacheWarning
 
 from ._servers import raw_client

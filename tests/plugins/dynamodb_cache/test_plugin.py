@@ -10,7 +10,7 @@ import sys
 import modelport as mp
 import pytest
 from modelport import plugins
-from modelport._plugins import PluginHost, default_host
+from modelport._host._plugins import PluginHost, default_host
 from modelport_dynamodb_cache import DynamoDBCache
 
 
@@ -90,7 +90,7 @@ def test_documented_programmatic_registration() -> None:
 CHECK_NO_BOTOCORE = """
 import sys
 import modelport_dynamodb_cache.plugin
-from modelport._plugins import PluginHost
+from modelport._host._plugins import PluginHost
 caches = PluginHost(allow={"dynamodb-cache"}).registry().caches
 assert [c.level for c in caches if c.plugin == "dynamodb-cache"] == [2], caches
 bad = sorted(m for m in sys.modules if m.split(".")[0] in ("botocore", "boto3"))

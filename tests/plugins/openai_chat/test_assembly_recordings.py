@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from modelport._assemble import StreamAssembler
+from modelport._engine._assemble import StreamAssembler
 from modelport._request import Request
 from modelport.provider import ProviderSettings
 from modelport_openai_chat import OpenAIChatProvider

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
-from modelport._assemble import StreamAssembler
+from modelport._engine._assemble import StreamAssembler
 from modelport._response import Response
 from modelport.provider import ProviderSettings, WireDelta
 from modelport_openai_responses._provider import OpenAIResponsesProvider

@@ -7,10 +7,10 @@ import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from .._engine._retry import RetryPolicy
 from .._errors import ConfigurationError
+from .._http._timeouts import Timeouts
 from .._limits import Limits
-from .._retry import RetryPolicy
-from .._timeouts import Timeouts
 from ._load import load_config
 from ._resolve import default_model
 

@@ -18,8 +18,8 @@ from ._load import load_config
 from ._paths import config_path
 
 if TYPE_CHECKING:
+    from .._http._timeouts import Timeouts
     from .._limits import Limits
-    from .._timeouts import Timeouts
     from ._schema import Alias, Config
 
 __all__ = ["Bound", "default_model", "resolve_model"]

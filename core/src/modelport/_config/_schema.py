@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .._engine._retry import RetryPolicy
 from .._errors import ConfigurationError
+from .._http._timeouts import Timeouts
 from .._limits import Limits
 from .._options import check_call_options, check_request_params
 from .._prepare import DEFAULTABLE
-from .._retry import RetryPolicy
-from .._timeouts import Timeouts
 from ._errors import ConfigFileError
 from ._lines import find_line
 

@@ -143,7 +143,7 @@ class _Plan:
 def _tool_dicts(tools: Any, deps: Any) -> list[dict[str, Any]]:
     if not tools:
         return []
-    from .._schema import coerce_tools
+    from .._tools._schema import coerce_tools
 
     out = []
     for t in coerce_tools(tools, deps=list(deps)):

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .._abort import AbortSignal
+from .._engine._abort import AbortSignal
 from .._errors import ConfigurationError
 from .._messages import ImagePart, Message, TextPart
 

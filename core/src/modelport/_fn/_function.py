@@ -59,7 +59,7 @@ def _is_object_type(tp: Any) -> bool:
         return False
     from pydantic import BaseModel
 
-    from .._schema._types import is_plain_class, is_typeddict
+    from .._tools._schema._types import is_plain_class, is_typeddict
 
     if issubclass(tp, BaseModel) or is_typeddict(tp):
         return True

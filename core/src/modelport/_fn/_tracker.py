@@ -22,7 +22,7 @@ from typing import Any
 
 from .._messages import ToolCall
 from .._response import Response, Usage
-from .._tool_exec import result_text
+from .._tools._exec import result_text
 from ._common import message_dict
 from ._events import (
     LoopEnd,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._call import Call
+from .._engine._call import Call
 
 if TYPE_CHECKING:
     from .._client import LLM

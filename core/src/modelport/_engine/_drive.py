@@ -1,0 +1,363 @@
+"""The two drivers of a call program: blocking I/O for the sync API, awaits for the async one.
+
+They are the only code that differs between sync and async calls, and they only perform the
+requests of ``_actions``: send, read (under the call's deadlines), sleep, run blocking work,
+join a single flight. Whatever the program does with results and failures is written once, in
+``_program``. A driver closes every response it opened, however the program ends (finished,
+failed, or closed early by a caller that stopped iterating).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import time
+from collections.abc import AsyncGenerator, Generator
+from typing import TYPE_CHECKING, Any
+
+from .._events import StreamEvent
+from .._tools._turns import run_turn_async, run_turn_sync
+from ._abort import Aborted, AbortSignal
+from ._actions import (
+    Acquire,
+    Ask,
+    Blocking,
+    Close,
+    Done,
+    JoinFlight,
+    LeaveFlight,
+    NextChunk,
+    OpenChunks,
+    ReadBody,
+    Release,
+    Resolve,
+    ReturnKey,
+    RunTools,
+    Send,
+    Sleep,
+    TakeKey,
+)
+from ._drive_reads import AsyncChunks, SyncChunks, close_sync, read_async, read_sync
+from ._drive_waits import (
+    AsyncFlights,
+    SyncFlights,
+    acquire_async,
+    acquire_sync,
+    key_wait,
+    release_grant,
+    return_key,
+)
+
+if TYPE_CHECKING:
+    from .._http._transport import Transport
+    from ._program import Program
+
+__all__ = ["AsyncFlights", "SyncFlights", "drive_async", "drive_sync", "run_async", "run_sync"]
+
+
+_ABORTED = object()  # put into a turn's inbox by an abort
+
+
+_WAITING = frozenset(
+    {Send, ReadBody, OpenChunks, NextChunk, Sleep, RunTools, JoinFlight, Ask, Acquire, TakeKey}
+)
+
+
+async def _awaited(value: Any) -> Any:
+    return await value
+
+
+def drive_sync(
+    program: Program,
+    transport: Transport,
+    flights: SyncFlights,
+    abort: AbortSignal | None = None,
+) -> Generator[StreamEvent, Any, Any]:
+    """Run ``program`` with blocking I/O: yields its events, returns its result (the
+    ``Response``, as ``StopIteration.value``). Values sent in answer ``Ask`` requests.
+
+    ``abort``: when it fires, open responses are shut (a blocked read returns at once) and a
+    running turn of tools stops waiting; the program gets ``Aborted`` where it waited."""
+    opened: list[Any] = []
+    turn: list[Any] = []  # the inbox of the turn of tools being waited for, if any
+    wakers: list[threading.Event] = []  # limiter waits in progress
+    held: list[Release] = []  # limiter grants not yet released
+    lent: list[tuple[Any, str]] = []  # pool keys not yet returned
+    value: Any = None
+    error: Exception | None = None
+
+    def interrupt() -> None:
+        for event in list(wakers):
+            wakers.remove(event)
+            event.set()
+        for handle in list(opened):
+            raw = handle.raw if isinstance(handle, SyncChunks) else handle
+            try:
+                raw.abort()
+            except Exception:
+                pass
+        for inbox in list(turn):
+            inbox.put(_ABORTED)
+
+    unsubscribe = abort.on_abort(interrupt) if abort is not None else None
+    try:
+        while True:
+            try:
+                action = program.send(value) if error is None else program.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            value = error = None
+            kind = type(action)
+            if kind is list:
+                for ev in action:  # noqa: UP028  (not yield from: a value sent here is ignored)
+                    yield ev
+                continue
+            if abort is not None and abort.aborted and kind in _WAITING:
+                error = Aborted(abort.reason or "aborted")
+                continue
+            try:
+                if kind is NextChunk:
+                    value = next(action.handle.it, None)
+                elif kind is Send:
+                    value = transport.send(action.wire, action.timeouts)
+                    opened.append(value)
+                elif kind is OpenChunks:
+                    value = SyncChunks(action.raw, read_sync(action.call, action.raw))
+                    opened.remove(action.raw)
+                    opened.append(value)
+                elif kind is ReadBody:
+                    raw = action.raw
+                    try:
+                        if action.call is None:
+                            value = raw.read()
+                        else:
+                            value = b"".join(read_sync(action.call, raw))
+                    finally:
+                        opened.remove(raw)
+                        raw.close()
+                elif kind is Close:
+                    if action.handle in opened:
+                        opened.remove(action.handle)
+                        close_sync(action.handle)
+                elif kind is Blocking:
+                    value = action.fn()
+                elif kind is Sleep:
+                    time.sleep(action.seconds)
+                elif kind is Acquire:
+                    value = acquire_sync(action, wakers)
+                    held.append(Release(action.limiter, value, None))
+                elif kind is Release:
+                    release_grant(held, action)
+                elif kind is TakeKey:
+                    while True:
+                        value, wait = action.pool.take()
+                        if value is not None:
+                            break
+                        time.sleep(key_wait(action, wait))
+                    lent.append((action.pool, value))
+                elif kind is ReturnKey:
+                    return_key(lent, action)
+                elif kind is JoinFlight:
+                    value = flights.join(action.key, action.deadline)
+                elif kind is LeaveFlight:
+                    flights.leave(action.key)
+                elif kind is Ask:
+                    value = yield action.event
+                elif kind is RunTools:
+                    for item in run_turn_sync(action, turn, interruptible=abort is not None):
+                        if isinstance(item, Done):
+                            value = item.value
+                        elif item is _ABORTED:
+                            reason = abort.reason if abort is not None else None
+                            raise Aborted(reason or "aborted")
+                        else:
+                            yield item
+                elif kind is Resolve:
+                    value = action.fn(*action.args)
+                    if inspect.isawaitable(value):
+                        from .._bgloop import run_sync as bridge
+
+                        value = bridge(_awaited(value))
+                else:
+                    raise TypeError(f"unknown program action {action!r}")
+            except Exception as exc:
+                if abort is not None and abort.aborted and not isinstance(exc, Aborted):
+                    exc = Aborted(abort.reason or "aborted")  # the interrupted wait, not a fault
+                error = exc
+    finally:
+        if unsubscribe is not None:
+            unsubscribe()
+        for handle in opened:
+            try:
+                close_sync(handle)
+            except Exception:
+                pass
+        for grant in held:
+            grant.limiter.release(grant.ticket, None)
+        for pool, key in lent:
+            pool.give_back(key)
+        program.close()
+
+
+def run_sync(
+    program: Program,
+    transport: Transport,
+    flights: SyncFlights,
+    abort: AbortSignal | None = None,
+) -> Any:
+    """A whole (non-streamed) call: the program's result (tool events are dropped)."""
+    driver = drive_sync(program, transport, flights, abort)
+    while True:
+        try:
+            next(driver)
+        except StopIteration as stop:
+            return stop.value
+
+
+# -- async ---------------------------------------------------------------------------------------
+
+
+async def drive_async(
+    program: Program,
+    transport: Transport,
+    flights: AsyncFlights,
+    result: list[Any] | None = None,
+    abort: AbortSignal | None = None,
+) -> AsyncGenerator[StreamEvent, Any]:
+    """Run ``program`` with awaits: yields its events; its result (the ``Response``) is
+    appended to ``result`` (an async generator cannot return a value).
+
+    Cancellation is thrown into the program like any failure, so its cleanup runs, and the
+    driver then closes what is still open. ``abort``: when it fires while this driver awaits,
+    the await is cancelled (only then: never the caller's own code between two events) and the
+    program gets ``Aborted`` there.
+    """
+    opened: list[Any] = []
+    held: list[Release] = []  # limiter grants not yet released
+    lent: list[tuple[Any, str]] = []  # pool keys not yet returned
+    value: Any = None
+    error: BaseException | None = None
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    waiting = False
+
+    def cancel_the_wait() -> None:
+        if waiting and task is not None:
+            task.cancel()
+
+    def interrupt() -> None:  # may run on any thread: hop onto the loop first
+        loop.call_soon_threadsafe(cancel_the_wait)
+
+    unsubscribe = abort.on_abort(interrupt) if abort is not None else None
+    try:
+        while True:
+            try:
+                action = program.send(value) if error is None else program.throw(error)
+            except StopIteration as stop:
+                if result is not None:
+                    result.append(stop.value)
+                return
+            value = error = None
+            kind = type(action)
+            if kind is list:
+                for ev in action:
+                    yield ev
+                continue
+            if abort is not None and abort.aborted and kind in _WAITING:
+                error = Aborted(abort.reason or "aborted")
+                continue
+            waiting = True
+            try:
+                if kind is NextChunk:
+                    value = await anext(action.handle.it, None)
+                elif kind is Send:
+                    value = await transport.asend(action.wire, action.timeouts)
+                    opened.append(value)
+                elif kind is OpenChunks:
+                    value = AsyncChunks(action.raw, read_async(action.call, action.raw))
+                    opened.remove(action.raw)
+                    opened.append(value)
+                elif kind is ReadBody:
+                    raw = action.raw
+                    try:
+                        if action.call is None:
+                            value = await raw.aread()
+                        else:
+                            value = b"".join([c async for c in read_async(action.call, raw)])
+                    finally:
+                        opened.remove(raw)
+                        await raw.aclose()
+                elif kind is Close:
+                    if action.handle in opened:
+                        opened.remove(action.handle)
+                        await action.handle.aclose()
+                elif kind is Blocking:
+                    value = await asyncio.to_thread(action.fn)
+                elif kind is Sleep:
+                    await asyncio.sleep(action.seconds)
+                elif kind is Acquire:
+                    value = await acquire_async(action)
+                    held.append(Release(action.limiter, value, None))
+                elif kind is Release:
+                    release_grant(held, action)
+                elif kind is TakeKey:
+                    while True:
+                        value, wait = action.pool.take()
+                        if value is not None:
+                            break
+                        await asyncio.sleep(key_wait(action, wait))
+                    lent.append((action.pool, value))
+                elif kind is ReturnKey:
+                    return_key(lent, action)
+                elif kind is JoinFlight:
+                    value = await flights.join(action.key, action.deadline)
+                elif kind is LeaveFlight:
+                    flights.leave(action.key)
+                elif kind is Ask:
+                    value = yield action.event
+                elif kind is RunTools:
+                    async for item in run_turn_async(action):
+                        if isinstance(item, Done):
+                            value = item.value
+                        else:
+                            yield item
+                elif kind is Resolve:
+                    value = action.fn(*action.args)
+                    if inspect.isawaitable(value):
+                        value = await value
+                else:
+                    raise TypeError(f"unknown program action {action!r}")
+            except (Exception, asyncio.CancelledError) as exc:
+                if abort is not None and abort.aborted and not isinstance(exc, Aborted):
+                    if isinstance(exc, asyncio.CancelledError) and task is not None:
+                        task.uncancel()  # our own interrupt: the caller's task goes on
+                    exc = Aborted(abort.reason or "aborted")
+                error = exc
+            finally:
+                waiting = False
+    finally:
+        if unsubscribe is not None:
+            unsubscribe()
+        for handle in opened:
+            try:
+                await handle.aclose()
+            except Exception:
+                pass
+        for grant in held:
+            grant.limiter.release(grant.ticket, None)
+        for pool, key in lent:
+            pool.give_back(key)
+        program.close()
+
+
+async def run_async(
+    program: Program,
+    transport: Transport,
+    flights: AsyncFlights,
+    abort: AbortSignal | None = None,
+) -> Any:
+    result: list[Any] = []
+    async for _ in drive_async(program, transport, flights, result, abort):
+        pass
+    return result[0]

@@ -1,0 +1,123 @@
+"""Reading a response body for a driver: chunk by chunk under the call's deadlines.
+
+Sync: a blocked socket read cannot be interrupted from its own thread, so the shared watchdog
+(``_deadline``) aborts the response at the first-chunk or total deadline. Async: each read is
+awaited under ``asyncio.timeout_at``. A handle pairs the raw response with its reader, so
+closing it ends both (and the watchdog).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Generator
+from typing import TYPE_CHECKING, Any
+
+from .._errors import LLMTimeoutError, ModelRequestError
+from .._http._deadline import watch
+
+if TYPE_CHECKING:
+    from .._http._transport import AsyncRawResponse, RawResponse
+    from ._call import Call
+
+__all__ = ["AsyncChunks", "SyncChunks", "close_sync", "read_async", "read_sync"]
+
+
+class SyncChunks:
+    __slots__ = ("it", "raw")
+
+    def __init__(self, raw: RawResponse, it: Generator[bytes, None, None]) -> None:
+        self.raw = raw
+        self.it = it
+
+    def close(self) -> None:
+        try:
+            self.it.close()  # ends the deadline watchdog of ``read_sync``
+        finally:
+            self.raw.close()
+
+
+def read_sync(call: Call, raw: RawResponse) -> Generator[bytes, None, None]:
+    """The body's chunks, with first-chunk and total deadlines enforced by the watchdog."""
+    t = call.timeouts
+    if t.first_chunk is None and t.total is None:
+        yield from raw.iter_bytes()
+        return
+    now = time.monotonic()
+    started = now - (time.perf_counter() - call.started)
+    phase = "first_chunk"
+    deadlines = []
+    if t.first_chunk is not None:
+        deadlines.append(started + t.first_chunk)
+    if t.total is not None:
+        deadlines.append(started + t.total)
+    w = watch(min(deadlines), raw.abort)
+    try:
+        first = True
+        for chunk in raw.iter_bytes():
+            if first:
+                first = False
+                w.cancel()
+                phase = "total"
+                if t.total is not None:
+                    w = watch(started + t.total, raw.abort)
+            yield chunk
+    except ModelRequestError:
+        if w.fired:
+            raise LLMTimeoutError(f"{phase} timeout", phase=phase) from None
+        raise
+    finally:
+        w.cancel()
+    if w.fired:
+        raise LLMTimeoutError(f"{phase} timeout", phase=phase)
+
+
+def close_sync(handle: Any) -> None:
+    handle.close()
+
+
+# What an abort interrupts: everything that waits. Closing and bookkeeping still run.
+
+
+class AsyncChunks:
+    __slots__ = ("it", "raw")
+
+    def __init__(self, raw: AsyncRawResponse, it: AsyncGenerator[bytes, None]) -> None:
+        self.raw = raw
+        self.it = it
+
+    async def aclose(self) -> None:
+        try:
+            await self.it.aclose()
+        finally:
+            await self.raw.aclose()
+
+
+async def read_async(call: Call, raw: AsyncRawResponse) -> AsyncGenerator[bytes, None]:
+    t = call.timeouts
+    if t.first_chunk is None and t.total is None:
+        async for chunk in raw.aiter_bytes():
+            yield chunk
+        return
+    loop = asyncio.get_running_loop()
+    started = loop.time() - (time.perf_counter() - call.started)
+    total_at = started + t.total if t.total is not None else None
+    first_at = started + t.first_chunk if t.first_chunk is not None else None
+    it = raw.aiter_bytes().__aiter__()
+    phase = "first_chunk"
+    while True:
+        deadline = (
+            min(x for x in (first_at, total_at) if x is not None)
+            if (first_at is not None or total_at is not None)
+            else None
+        )
+        try:
+            async with asyncio.timeout_at(deadline):
+                chunk = await it.__anext__()
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise LLMTimeoutError(f"{phase} timeout", phase=phase) from None
+        first_at = None
+        phase = "total"
+        yield chunk

@@ -1,0 +1,113 @@
+"""One provider instance over one transport: the four ways to run a call.
+
+Every way of calling runs the same program (``_program``: one model call; ``_toolloop``: the
+tool loop); only the driver differs (``_drive``: blocking I/O or awaits). So the retry rules,
+the error taxonomy, the cache policy and stream assembly cannot drift between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from .._contract import Provider
+from .._events import ProgressEvent, StreamEvent
+from .._host._plugins import PluginHost
+from .._http._timeouts import Timeouts
+from .._http._transport import Transport
+from .._request import Request
+from .._response import Response
+from ._call import Call, CallOptions
+from ._drive import AsyncFlights, SyncFlights, drive_async, drive_sync, run_async, run_sync
+from ._program import Program, call_program
+from ._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from .._limits import KeyPool, Limiter
+    from .._tools._loop import LoopSettings
+    from ._abort import AbortSignal
+
+__all__ = ["Engine"]
+
+
+class Engine:
+    """Runs calls for one provider instance over one transport."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        host: PluginHost,
+        transport: Transport,
+        *,
+        retry: RetryPolicy,
+        timeouts: Timeouts,
+        secrets: list[str],
+        on_progress: Callable[[ProgressEvent], Any] | None = None,
+        thinking_factory: Callable[[Request, CallOptions], Any] | None = None,
+        apply_thinking: Callable[[Response, Request, CallOptions], None] | None = None,
+        limiter: Limiter | None = None,
+        pool: KeyPool | None = None,
+        keyed: dict[str, Provider] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.host = host
+        self.transport = transport
+        # The plugin that registered this provider: named in errors a provider bug causes.
+        self.plugin = host.registry().provider_plugin.get(provider.name, provider.name)
+        self.retry = retry
+        self.timeouts = timeouts
+        self.secrets = secrets
+        self.on_progress = on_progress
+        self.thinking_factory = thinking_factory
+        self.apply_thinking = apply_thinking
+        self.limiter = limiter
+        # A key pool: one provider instance per key (a provider authenticates with its own
+        # settings), chosen per attempt.
+        self.pool = pool
+        self.keyed = keyed or {}
+        self._sync_flights = SyncFlights()
+        self._async_flights = AsyncFlights()
+
+    def program(
+        self, request: Request, opts: CallOptions, streaming: bool, loop: LoopSettings | None
+    ) -> Program:
+        """The call program for a request: one model call, or the tool loop."""
+        if loop is None:
+            return call_program(Call(self, request, opts), streaming)
+        from .._tools._loop import tool_loop_program
+
+        return tool_loop_program(self, request, opts, loop)
+
+    def run(self, program: Program, abort: AbortSignal | None = None) -> Any:
+        """A whole program with blocking I/O; its result."""
+        return run_sync(program, self.transport, self._sync_flights, abort)
+
+    async def arun(self, program: Program, abort: AbortSignal | None = None) -> Any:
+        return await run_async(program, self.transport, self._async_flights, abort)
+
+    def drive(
+        self, program: Program, abort: AbortSignal | None = None
+    ) -> Generator[StreamEvent, Any, Any]:
+        """A program's events with blocking I/O; values sent in answer review requests."""
+        return drive_sync(program, self.transport, self._sync_flights, abort)
+
+    def adrive(
+        self, program: Program, abort: AbortSignal | None = None
+    ) -> AsyncGenerator[StreamEvent, Any]:
+        return drive_async(program, self.transport, self._async_flights, None, abort)
+
+    # The plain entry points, for callers that run one request as it is.
+
+    def complete(self, request: Request, opts: CallOptions) -> Response:
+        response: Response = self.run(self.program(request, opts, False, None))
+        return response
+
+    def stream(self, request: Request, opts: CallOptions) -> Generator[StreamEvent, Any, Any]:
+        return self.drive(self.program(request, opts, True, None))
+
+    async def acomplete(self, request: Request, opts: CallOptions) -> Response:
+        response: Response = await self.arun(self.program(request, opts, False, None))
+        return response
+
+    def astream(self, request: Request, opts: CallOptions) -> AsyncGenerator[StreamEvent, Any]:
+        return self.adrive(self.program(request, opts, True, None))

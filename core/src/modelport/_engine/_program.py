@@ -1,0 +1,316 @@
+"""One model call, written once: cache, single flight, send with retries, decode, assemble.
+
+``call_program`` is a generator that yields the I/O it needs (``_actions``) and caller events
+(lists of ``StreamEvent``), and returns the ``Response``. The sync and async drivers in
+``_drive`` perform the I/O, so the retry rules, the error taxonomy, the cache policy and the
+stream assembly exist in one place for the four ways of calling (sync/async x whole/streamed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Mapping
+from functools import partial
+from typing import Any
+
+from .._errors import (
+    AuthenticationError,
+    LLMError,
+    ModelRequestError,
+    ProviderProtocolError,
+    RateLimitError,
+)
+from .._events import StreamEvent
+from .._host._hook_calls import plugin_failure
+from .._limits import fingerprint
+from .._response import Response
+from .._wire import WireDelta
+from ._abort import Aborted
+from ._actions import (
+    Acquire,
+    Blocking,
+    Close,
+    JoinFlight,
+    LeaveFlight,
+    NextChunk,
+    OpenChunks,
+    ReadBody,
+    Release,
+    ReturnKey,
+    Send,
+    Sleep,
+    TakeKey,
+)
+from ._call import Call, label_timeout, pre_header_timeouts
+from ._response_events import replay_events, tail_events, whole_events
+
+__all__ = ["Program", "StreamAttempt", "call_program"]
+
+Program = Generator[Any, Any, "Response"]
+
+
+def _is_whole_json(headers: Mapping[str, str]) -> bool:
+    kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
+
+
+_PROGRESS_EVERY_S = 0.5
+
+
+class StreamAttempt:
+    """One streamed attempt: bytes in, caller events out.
+
+    ``output_seen`` tells the retry rule whether anything reached the caller: after that, a
+    failure is raised, never retried, so no output is duplicated.
+    """
+
+    __slots__ = ("asm", "call", "chars", "chunks", "decoder", "first", "reported", "yielded")
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self.asm = call.new_assembler()
+        provider = call.engine.provider
+        self.decoder = call._provider_step(
+            "stream_decoder", ProviderProtocolError, lambda: provider.stream_decoder(call.request)
+        )
+        self.first: float | None = None
+        self.yielded = False
+        self.chunks = 0
+        self.chars = 0
+        self.reported = 0.0
+
+    def _events(self, deltas: list[WireDelta]) -> list[StreamEvent]:
+        add = self.asm.add
+        events: list[StreamEvent] = []
+        for d in self.call.normalized(deltas):
+            events += add(d)
+        if events:
+            if not self.yielded:
+                self.yielded = True
+                self.first = self.reported = time.perf_counter()
+                self.call.emit("first_token")
+            if self.call.progress is not None:
+                self._progress(events)
+        return events
+
+    def _progress(self, events: list[StreamEvent]) -> None:
+        """``stream_progress``, at most every half second (observers want a pulse, not one
+        call per chunk)."""
+        self.chunks += 1
+        self.chars += sum(len(e.content) for e in events if isinstance(e.content, str))
+        now = time.perf_counter()
+        if now - self.reported >= _PROGRESS_EVERY_S:
+            self.reported = now
+            self.call.emit("stream_progress", chunks=self.chunks, chars=self.chars)
+
+    def _failed(self, where: str, exc: Exception) -> LLMError:
+        if isinstance(exc, LLMError):
+            return self.call.contextualize(exc)
+        err = plugin_failure(ProviderProtocolError, self.call.engine.plugin, where, exc)
+        return self.call.contextualize(err)
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        try:
+            return self._events(self.decoder.feed(chunk))
+        except Exception as exc:  # a decoder bug is the plugin's, named, never a bare error
+            raise self._failed("the stream decoder's feed", exc) from exc
+
+    def close(self) -> list[StreamEvent]:
+        try:
+            return self._events(self.decoder.close()) + self.asm.flush()
+        except Exception as exc:
+            raise self._failed("the stream decoder's close", exc) from exc
+
+    @property
+    def output_seen(self) -> bool:
+        return self.yielded or self.asm.saw_output
+
+
+def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
+    """Send until the headers of a success arrive; pre-response failures retry here. Each
+    attempt first waits for its limiter grant and takes a key of the pool (when there are
+    such), and returns them with the response for ``_released``."""
+    provider = call.engine.provider
+    limiter = call.limiter
+    pool = call.engine.pool
+    while True:
+        t = call.timeouts
+        held = _Held()
+        if limiter is not None:
+            queued_at = time.perf_counter()
+            held.grant = yield Acquire(limiter, call.token_estimate(), call.queue_deadline())
+            waited = time.perf_counter() - queued_at
+            if waited > 0.001:
+                call.emit("queued", waited_s=waited)
+        if pool is not None:
+            held.key = yield TakeKey(pool, call.queue_deadline())
+        call.emit("started")
+        try:
+            if provider.auth_pending():
+                yield Blocking(call.prepare_auth)
+            raw = yield Send(call.authed(held.key), pre_header_timeouts(t))
+            if raw.status >= 400:
+                body = yield ReadBody(raw, None)
+                raise call.http_error(raw.status, raw.headers, body)
+            return raw, held
+        except ModelRequestError as err:
+            another_key = False
+            if isinstance(err, RateLimitError):
+                if limiter is not None and err.retry_after:
+                    limiter.pause(err.retry_after)  # everyone sharing the budget slows down
+                    call.emit("rate_limited", retry_after_s=err.retry_after)
+                if pool is not None and held.key is not None:
+                    pool.cool_down(held.key, err.retry_after)
+                    call.emit("key_cooldown", key=fingerprint(held.key), seconds=err.retry_after)
+                    another_key = True
+            elif isinstance(err, AuthenticationError) and pool is not None and held.key:
+                another_key = pool.bench(held.key)
+            yield from _released(call, held, None)
+            if another_key and isinstance(err, AuthenticationError):
+                continue  # the next key, at once: this one will not work, waiting won't help
+            delay = call.retry_delay(call.contextualize(label_timeout(err, t)))
+            if delay and not (another_key and pool is not None and pool.has_usable()):
+                yield Sleep(delay)
+
+
+class _Held:
+    """What one attempt holds until it ends: a limiter grant, a pool key."""
+
+    __slots__ = ("grant", "key")
+
+    def __init__(self) -> None:
+        self.grant: Any = None
+        self.key: str | None = None
+
+
+def _released(call: Call, held: _Held, response: Response | None) -> Generator[Any, Any, None]:
+    """Give an attempt's grant and key back; the grant with the real usage when there is an
+    answer (``None``: keep the reservation, the provider may have counted it)."""
+    if held.grant is not None and call.limiter is not None:
+        used = None if response is None else response.usage.total_tokens
+        yield Release(call.limiter, held.grant, used)
+        held.grant = None
+    pool = call.engine.pool
+    if held.key is not None and pool is not None:
+        yield ReturnKey(pool, held.key)
+        held.key = None
+
+
+def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
+    """Attempts until one succeeds or the retry policy gives up (raising its error); an abort
+    ends them with what the current attempt had."""
+    current: list[StreamAttempt] = []
+    try:
+        return (yield from _attempt_loop(call, streaming, ending, current))
+    except Aborted as stop:
+        return (yield from _aborted(call, current[-1] if current else None, ending, stop.reason))
+
+
+def _aborted(
+    call: Call, attempt: StreamAttempt | None, ending: bool, reason: str
+) -> Generator[Any, Any, Response]:
+    """The partial answer, marked: text and reasoning so far; no tool call (its arguments are
+    incomplete); never cached."""
+    events: list[StreamEvent] = []
+    response = Response()
+    if attempt is not None:
+        try:
+            events = attempt.asm.flush()  # text a thinking parser held back
+            response = attempt.asm.finish()
+        except LLMError:
+            pass  # half a tool call: the text so far is what counts
+        response.tool_calls = []
+        response.messages = []
+    response.stop_reason = "aborted"
+    response.abort_reason = reason
+    response = call.deliver(call.finalize(response, {}, attempt.first if attempt else None))
+    if call.streaming:
+        yield [*events, *tail_events(response, call.opts.verbose, ending, aborted=reason)]
+    return response
+
+
+def _attempt_loop(
+    call: Call, streaming: bool, ending: bool, current: list[StreamAttempt]
+) -> Program:
+    verbose = call.opts.verbose
+    while True:
+        raw, grant = yield from _send(call)  # grant: what the attempt holds (_Held)
+        if not streaming or _is_whole_json(raw.headers):
+            # Also a JSON body where a stream was asked for (a server or proxy that ignores
+            # ``stream: true``): the provider's non-streamed parser reads it.
+            try:
+                body = yield ReadBody(raw, call)
+            except ModelRequestError as err:
+                yield from _released(call, grant, None)
+                delay = call.retry_delay(call.contextualize(err))
+                if delay:
+                    yield Sleep(delay)
+                continue
+            response = call.finalize(call.parse_whole(body), raw.headers, None)
+            yield from _released(call, grant, response)
+            if call.cache_levels is not None:
+                yield Blocking(partial(call.write_cache, response))
+            response = call.deliver(response)
+            if streaming:
+                yield whole_events(response, verbose, ending)
+            return response
+        attempt = StreamAttempt(call)
+        current.append(attempt)
+        chunks = None
+        try:
+            chunks = yield OpenChunks(raw, call)
+            while True:
+                chunk = yield NextChunk(chunks)
+                if chunk is None:
+                    break
+                events = attempt.feed(chunk)
+                if events:
+                    yield events
+            events = attempt.close()
+            if events:
+                yield events
+        except ModelRequestError as err:
+            yield Close(chunks if chunks is not None else raw)
+            yield from _released(call, grant, None)
+            delay = call.retry_delay(call.contextualize(err), yielded=attempt.output_seen)
+            if delay:
+                yield Sleep(delay)
+            continue
+        yield Close(chunks)
+        response = call.finalize(attempt.asm.finish(), raw.headers, attempt.first)
+        yield from _released(call, grant, response)
+        if call.cache_levels is not None:
+            yield Blocking(partial(call.write_cache, response))
+        response = call.deliver(response)
+        yield tail_events(response, verbose, ending)
+        return response
+
+
+def call_program(call: Call, streaming: bool, *, ending: bool = True) -> Program:
+    """The whole call: a cache hit, or attempts; identical whole calls share one flight.
+
+    ``ending=False``: a stream's ``final`` and ``done`` events are left out (a tool loop's
+    turn, whose loop ends the stream itself)."""
+    opts = call.opts
+    if call.cache_levels is not None:
+        hit = call.take_hit((yield Blocking(call.read_cache)))
+        if hit is not None:
+            if streaming:
+                yield replay_events(hit, opts.hide_thinking, opts.verbose, ending)
+            return hit
+    if streaming or call.key is None:
+        return (yield from _attempts(call, streaming, ending))
+    # Single flight: an identical call in progress will put its answer in the cache.
+    try:
+        follower = yield JoinFlight(call.key, call.queue_deadline())
+    except Aborted as stop:
+        return (yield from _aborted(call, None, ending, stop.reason))
+    if follower:
+        hit = call.take_hit((yield Blocking(call.read_cache)))
+        if hit is not None:
+            return hit
+        return (yield from _attempts(call, streaming, ending))
+    try:
+        return (yield from _attempts(call, streaming, ending))
+    finally:
+        yield LeaveFlight(call.key)

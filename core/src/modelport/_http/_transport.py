@@ -1,0 +1,284 @@
+"""The transport seam: one sync and one async method that send a ``WireRequest``.
+
+Everything above this seam (providers, retries, caching, the tool loop) is independent of the
+HTTP library. The default implementation uses httpx2 with one pooled client per transport (one
+transport per ``LLM``, i.e. per base URL and credentials). httpx2's exceptions never leave this
+module: they become modelport errors, with ``before_response`` telling the retry loop whether the
+server had sent anything yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .._errors import LLMTimeoutError, ModelRequestError, ProviderConnectionError
+from .._wire import WireRequest
+from ._timeouts import Timeouts
+
+if TYPE_CHECKING:
+    import httpx2
+
+__all__ = [
+    "AsyncRawResponse",
+    "HttpxTransport",
+    "RawResponse",
+    "Transport",
+    "connection_error",
+]
+
+
+class RawResponse(Protocol):
+    status: int
+    headers: Mapping[str, str]
+
+    def iter_bytes(self) -> Iterator[bytes]: ...
+
+    def read(self) -> bytes: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None:
+        """Interrupt a blocked read from another thread (used to enforce deadlines)."""
+        ...
+
+
+class AsyncRawResponse(Protocol):
+    status: int
+    headers: Mapping[str, str]
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+
+    async def aread(self) -> bytes: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Transport(Protocol):
+    """Send a request and return as soon as the status line and headers arrived."""
+
+    def send(self, request: WireRequest, timeouts: Timeouts) -> RawResponse: ...
+
+    async def asend(self, request: WireRequest, timeouts: Timeouts) -> AsyncRawResponse: ...
+
+    def close(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+def connection_error(
+    message: str,
+    *,
+    before_response: bool,
+    phase: str | None = None,
+    fresh_connection: bool = False,
+) -> ModelRequestError:
+    """A transport failure as a modelport error; ``before_response`` drives the free retry."""
+    facts = {"before_response": before_response, "fresh_connection": fresh_connection}
+    if phase is not None:
+        return LLMTimeoutError(f"{phase} timeout: {message}", phase=phase, **facts)
+    return ProviderConnectionError(message, **facts)
+
+
+def _translate(exc: BaseException, *, before_response: bool) -> ModelRequestError:
+    import httpx2
+
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, httpx2.ConnectTimeout):
+        return connection_error(text, before_response=True, phase="connect")
+    if isinstance(exc, httpx2.ReadTimeout):
+        return connection_error(text, before_response=before_response, phase="read")
+    if isinstance(exc, (httpx2.WriteTimeout, httpx2.PoolTimeout)):
+        return connection_error(text, before_response=True, phase="write")
+    if isinstance(exc, httpx2.ConnectError):
+        return connection_error(
+            f"cannot connect: {text}", before_response=True, fresh_connection=True
+        )
+    return connection_error(text, before_response=before_response)
+
+
+def _httpx_timeout(timeouts: Timeouts) -> httpx2.Timeout:
+    import httpx2
+
+    return httpx2.Timeout(
+        connect=timeouts.connect, read=timeouts.read, write=timeouts.read, pool=timeouts.connect
+    )
+
+
+def _build(
+    client: httpx2.Client | httpx2.AsyncClient, request: WireRequest, timeouts: Timeouts
+) -> httpx2.Request:
+    return client.build_request(
+        request.method,
+        request.url,
+        headers=request.headers,
+        content=request.content,
+        timeout=_httpx_timeout(timeouts),
+    )
+
+
+class _SyncResponse:
+    __slots__ = ("_resp", "headers", "status")
+
+    def __init__(self, resp: httpx2.Response) -> None:
+        self._resp = resp
+        self.status = resp.status_code
+        self.headers: Mapping[str, str] = resp.headers
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        import httpx2
+
+        resp = self._resp
+        # No content-encoding: skip httpx2's decoder layer (measurably cheaper per chunk).
+        chunks = resp.iter_bytes() if "content-encoding" in resp.headers else resp.iter_raw()
+        try:
+            yield from chunks
+        except httpx2.HTTPError as exc:
+            raise _translate(exc, before_response=False) from None
+
+    def read(self) -> bytes:
+        import httpx2
+
+        try:
+            return self._resp.read()
+        except httpx2.HTTPError as exc:
+            raise _translate(exc, before_response=False) from None
+
+    def close(self) -> None:
+        self._resp.close()
+
+    def abort(self) -> None:
+        """Wake a read blocked in another thread (deadline watchdog): shut the socket down."""
+        stream = self._resp.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            import socket
+
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _AsyncResponse:
+    __slots__ = ("_resp", "headers", "status")
+
+    def __init__(self, resp: httpx2.Response) -> None:
+        self._resp = resp
+        self.status = resp.status_code
+        self.headers: Mapping[str, str] = resp.headers
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        import httpx2
+
+        resp = self._resp
+        chunks = resp.aiter_bytes() if "content-encoding" in resp.headers else resp.aiter_raw()
+        try:
+            async for chunk in chunks:
+                yield chunk
+        except httpx2.HTTPError as exc:
+            raise _translate(exc, before_response=False) from None
+
+    async def aread(self) -> bytes:
+        import httpx2
+
+        try:
+            return await self._resp.aread()
+        except httpx2.HTTPError as exc:
+            raise _translate(exc, before_response=False) from None
+
+    async def aclose(self) -> None:
+        await self._resp.aclose()
+
+
+class HttpxTransport:
+    """httpx2-backed transport. Clients are created on first use, so an ``LLM`` that is never
+    called never imports httpx2. The async client belongs to the event loop that created it; a
+    call from another loop (``asyncio.run`` twice, or the sync tool loop's background loop) gets
+    its own client instead of a broken pool.
+    """
+
+    def __init__(
+        self, *, max_connections: int = 512, client_options: dict[str, Any] | None = None
+    ) -> None:
+        self._max_connections = max_connections
+        self._options = dict(client_options or {})
+        self._sync: httpx2.Client | None = None
+        # One async client per event loop: a pool belongs to the loop that created it.
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def _limits(self) -> httpx2.Limits:
+        import httpx2
+
+        return httpx2.Limits(
+            max_connections=self._max_connections,
+            max_keepalive_connections=min(self._max_connections, 256),
+        )
+
+    def _sync_client(self) -> httpx2.Client:
+        if self._sync is None:
+            import httpx2
+
+            self._sync = httpx2.Client(limits=self._limits(), **self._options)
+        return self._sync
+
+    def _async_client(self) -> httpx2.AsyncClient:
+        loop = asyncio.get_running_loop()
+        client = self._async.get(loop)
+        if client is None:
+            import httpx2
+
+            client = self._async[loop] = httpx2.AsyncClient(limits=self._limits(), **self._options)
+        return client
+
+    def send(self, request: WireRequest, timeouts: Timeouts) -> RawResponse:
+        import httpx2
+
+        client = self._sync_client()
+        req = _build(client, request, timeouts)
+        try:
+            return _SyncResponse(client.send(req, stream=True))
+        except httpx2.HTTPError as exc:
+            raise _translate(exc, before_response=True) from None
+
+    async def asend(self, request: WireRequest, timeouts: Timeouts) -> AsyncRawResponse:
+        import httpx2
+
+        client = self._async_client()
+        req = _build(client, request, timeouts)
+        try:
+            return _AsyncResponse(await client.send(req, stream=True))
+        except httpx2.HTTPError as exc:
+            raise _translate(exc, before_response=True) from None
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        clients, self._async = list(self._async.items()), weakref.WeakKeyDictionary()
+        for loop, client in clients:
+            if loop.is_closed():
+                continue  # its connections went with the loop
+            if loop is running:
+                task = loop.create_task(client.aclose())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+            elif loop.is_running():
+                asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+            else:
+                loop.run_until_complete(client.aclose())
+
+    async def aclose(self) -> None:
+        client = self._async.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+        self.close()

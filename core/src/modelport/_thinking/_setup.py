@@ -1,0 +1,114 @@
+"""Per-``LLM`` thinking configuration: which tag patterns apply, and how to apply them.
+
+Patterns come from plugins through the ``register_thinking`` hook (the built-in plugin adds
+``<think>``, ``<thinking>``, ``[THINK]``), plus the user's ``thinking=CustomThinkingToken(...)``.
+``thinking=False`` turns inline-tag parsing off. Structured-output calls are never parsed:
+tags inside JSON string values are payload, not reasoning.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .._engine._call import CallOptions
+    from .._host._plugins import PluginHost
+    from .._request import Request
+    from .._response import Response
+
+__all__ = ["ThinkingSetup"]
+
+
+class ThinkingSetup:
+    __slots__ = (
+        "_custom",
+        "_enabled",
+        "_first_chars",
+        "_from_beginning",
+        "_host",
+        "_model",
+        "_patterns",
+        "_provider",
+    )
+
+    def __init__(self, host: PluginHost, provider: str, model: str, thinking: Any) -> None:
+        self._host = host
+        self._provider = provider
+        self._model = model
+        self._enabled = thinking is not False
+        self._custom = None if thinking in (None, False, True) else thinking
+        if self._custom is not None and not hasattr(self._custom, "from_beginning"):
+            raise ConfigurationError(
+                "thinking= must be True, False or a modelport.thinking.CustomThinkingToken"
+            )
+        self._patterns: tuple[Any, ...] | None = None
+        self._from_beginning: Any = False
+        self._first_chars: frozenset[str] = frozenset()
+
+    def _resolve(self) -> tuple[Any, ...]:
+        if self._patterns is None:
+            from . import ThinkingPattern
+
+            patterns: list[Any] = []
+            for reg in self._host.registry().thinking:
+                if reg.models is None or reg.models(self._provider, self._model):
+                    patterns.append(ThinkingPattern(reg.start, reg.end))
+            custom = self._custom
+            if custom is not None:
+                if custom.start_token:
+                    mine = ThinkingPattern(custom.start_token, custom.end_token)
+                    patterns.insert(0, mine)
+                    self._from_beginning = mine if custom.from_beginning else False
+                else:
+                    self._from_beginning = bool(custom.from_beginning)
+            self._patterns = tuple(dict.fromkeys(patterns))
+            firsts = {tag[0] for p in self._patterns for tag in (p.start, p.end) if tag}
+            self._first_chars = frozenset(
+                firsts | {c.upper() for c in firsts} | {c.lower() for c in firsts}
+            )
+        return self._patterns
+
+    def key_part(self, request: Request) -> dict[str, Any]:
+        """What of this setting changes a stored response, for the cache key."""
+        if not self.active(request):
+            return {"thinking": False}
+        patterns = [[p.start, p.end] for p in self._resolve()]
+        fb = self._from_beginning
+        start = [fb.start, fb.end] if hasattr(fb, "start") else bool(fb)
+        return {"thinking": patterns, "from_beginning": start}
+
+    def active(self, request: Request) -> bool:
+        return self._enabled and request.response_format is None and bool(self._resolve())
+
+    def parser_for(self, request: Request, opts: CallOptions) -> Any:
+        if not self.active(request):
+            return None
+        from . import ThinkingParser
+
+        return ThinkingParser(self._resolve(), from_beginning=self._from_beginning)
+
+    def apply(self, response: Response, request: Request, opts: CallOptions) -> None:
+        """Split inline tags out of a whole (non-streamed) answer."""
+        if not response.text or not self.active(request):
+            return
+        text = response.text
+        if not self._from_beginning and not any(c in text for c in self._first_chars):
+            return  # no tag can start anywhere in this text: nothing to split (the common case)
+        from . import split_thinking
+
+        split = split_thinking(response.text, self._resolve(), from_beginning=self._from_beginning)
+        if not split.reasoning and split.answer == response.text:
+            return
+        response.text = split.answer
+        if split.reasoning and not response.reasoning:
+            # A reasoning field, when the provider sent one, is authoritative: tags in the
+            # answer are removed but not counted twice.
+            response.reasoning = split.reasoning
+        if split.unclosed:
+            response.provider_metadata["reasoning_unclosed"] = True
+        for message in response.messages:
+            if message.role == "assistant":
+                message.content = response.text or None
+                message.reasoning = response.reasoning
