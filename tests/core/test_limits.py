@@ -239,3 +239,35 @@ def test_per_call_limits_override_the_llms(server: ScriptedServer) -> None:
 
     asyncio.run(main())
     assert handler.most == 1
+
+
+def test_the_next_waiter_learns_it_waits_for_a_refill() -> None:
+    """The ticket behind the head sleeps without a timeout; when it becomes the head and only
+    the bucket holds it back, it is woken to sleep until the refill instead of forever."""
+    clock = Clock()
+    limiter = Limiter(mp.Limits(requests_per_minute=60), clock=clock)  # one a second
+    woken: list[str] = []
+    for _ in range(60):
+        limiter.release(limiter.enqueue(1, lambda: None))  # the burst: bucket empty
+    a = limiter.enqueue(1, lambda: woken.append("a"))
+    b = limiter.enqueue(1, lambda: woken.append("b"))
+    assert limiter.poll(b) is None  # behind a: no timeout of its own
+    clock.now += 1.0
+    assert limiter.poll(a) == 0.0  # a's refill came: granted, and b is nudged
+    assert woken[-1] == "b"  # (a was nudged too, each time another ticket polled)
+    assert limiter.poll(b) == pytest.approx(1.0)  # now b knows how long
+
+
+def test_calls_after_a_burst_go_at_the_refill_rate(server: ScriptedServer) -> None:
+    server.route("POST", "/v1/chat/completions", completion())
+
+    async def main() -> float:
+        limits = mp.Limits(requests_per_minute=120)  # two a second after the burst
+        async with make(server, model="rate", limits=limits) as llm:
+            await asyncio.gather(*(llm.acomplete(f"b{i}") for i in range(120)))
+            started = time.monotonic()
+            await asyncio.gather(*(llm.acomplete(f"r{i}") for i in range(3)))
+            return time.monotonic() - started
+
+    elapsed = asyncio.run(main())
+    assert 1.0 <= elapsed < 4.0  # three at 2/s: about 1.5 s, never a hang

@@ -194,6 +194,9 @@ class Limiter:
             if self._tokens is not None:
                 wait = max(wait, self._tokens.wait_for(head.cost, now))
             if wait > 0:
+                # The head waits for a refill: it must know, to sleep until then (it may have
+                # become the head just now, while sleeping without a timeout behind another).
+                woken.append(head)
                 return woken, wait
             if self._requests is not None:
                 self._requests.level -= 1
