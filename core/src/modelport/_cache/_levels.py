@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .._host._plugins import CacheRegistration
+from .._logs import cache_log
 from .._response import Response
 from .._wire import SENSITIVE_HEADERS, WireRequest
 
@@ -100,12 +101,12 @@ class CacheLevels:
         self.levels = registrations
 
     def _warn(self, reg: CacheRegistration, op: str, exc: Exception) -> None:
-        warnings.warn(
+        text = (
             f"cache backend of plugin {reg.plugin!r} failed on {op}: {type(exc).__name__}: {exc};"
-            " treated as a miss",
-            RuntimeWarning,
-            stacklevel=4,
+            " treated as a miss"
         )
+        cache_log.warning("%s", text)
+        warnings.warn(text, RuntimeWarning, stacklevel=4)
 
     def get(self, key: str) -> tuple[dict[str, Any] | None, int]:
         for i, reg in enumerate(self.levels):

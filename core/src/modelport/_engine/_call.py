@@ -25,6 +25,7 @@ from .._errors import (
 from .._events import ProgressEvent
 from .._host._hook_calls import call_hook, plugin_failure
 from .._http._timeouts import Timeouts
+from .._logs import cache_log, retry_log
 from .._request import Request
 from .._response import Response, normalize_stop
 from .._wire import WireDelta, WireRequest, merge_headers
@@ -247,11 +248,26 @@ class Call:
         ):
             # A pooled connection the server had closed: retry at once, not an attempt.
             self.free_retry_used = True
+            retry_log.info(
+                "%s %s: %s before any response on a reused connection; retrying at once",
+                self.engine.provider.name,
+                self.request.model,
+                type(err).__name__,
+            )
             return 0.0
         delay = self.engine.retry.delay(err, self.attempt)
         if delay is None:
             self.emit("error", error=type(err).__name__, status=err.status)
             raise err
+        retry_log.info(
+            "%s %s attempt %d failed (%s, status %s); retrying in %.2f s",
+            self.engine.provider.name,
+            self.request.model,
+            self.attempt,
+            type(err).__name__,
+            err.status,
+            delay,
+        )
         self.emit("retry", error=type(err).__name__, status=err.status, delay_s=delay)
         self.attempt += 1
         return delay
@@ -266,6 +282,7 @@ class Call:
             return None
         entry, level = levels.get(key)
         if entry is None:
+            cache_log.debug("cache miss %s...", key[:16])
             return None
         try:
             response = Response.model_validate(entry)
@@ -281,6 +298,7 @@ class Call:
     def take_hit(self, response: Response | None) -> Response | None:
         """A cache hit, presented for this call (on the caller's thread)."""
         if response is not None:
+            cache_log.debug("cache hit (%s) %s...", response.cache_source, (self.key or "")[:16])
             response.latency_s = time.perf_counter() - self.started
             _hide_reasoning(response, self.opts)
             self.emit("cache_hit", source=response.cache_source, key=self.key)

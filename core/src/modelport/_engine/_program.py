@@ -8,6 +8,7 @@ stream assembly exist in one place for the four ways of calling (sync/async x wh
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Generator, Mapping
 from functools import partial
@@ -23,6 +24,7 @@ from .._errors import (
 from .._events import StreamEvent
 from .._host._hook_calls import plugin_failure
 from .._limits import fingerprint
+from .._logs import safe_url, transport_log
 from .._response import Response
 from .._wire import WireDelta
 from ._abort import Aborted
@@ -148,7 +150,16 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
         try:
             if provider.auth_pending():
                 yield Blocking(call.prepare_auth)
-            raw = yield Send(call.authed(held.key), pre_header_timeouts(t))
+            wire = call.authed(held.key)
+            sent_at = time.perf_counter()
+            try:
+                raw = yield Send(wire, pre_header_timeouts(t))
+            except ModelRequestError as err:
+                if transport_log.isEnabledFor(logging.DEBUG):
+                    _log_attempt(call, wire, None, sent_at, type(err).__name__)
+                raise
+            if transport_log.isEnabledFor(logging.DEBUG):
+                _log_attempt(call, wire, raw.status, sent_at, None)
             if raw.status >= 400:
                 body = yield ReadBody(raw, None)
                 raise call.http_error(raw.status, raw.headers, body)
@@ -171,6 +182,21 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
             delay = call.retry_delay(call.contextualize(label_timeout(err, t)))
             if delay and not (another_key and pool is not None and pool.has_usable()):
                 yield Sleep(delay)
+
+
+def _log_attempt(
+    call: Call, wire: Any, status: int | None, sent_at: float, failure: str | None
+) -> None:
+    transport_log.debug(
+        "%s %s attempt %d: %s %s -> %s in %.1f ms",
+        call.engine.provider.name,
+        call.request.model,
+        call.attempt,
+        wire.method,
+        safe_url(wire.url),
+        status if failure is None else failure,
+        (time.perf_counter() - sent_at) * 1000.0,
+    )
 
 
 class _Held:

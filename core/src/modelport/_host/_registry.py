@@ -26,6 +26,7 @@ import pluggy
 
 from .._errors import ConfigurationError
 from .._http._transport_entry import TransportEntry
+from .._logs import plugins_log
 from ._provider_entry import ProviderEntry
 
 __all__ = [
@@ -72,6 +73,7 @@ def report_problem(
     """Raise in strict mode, else warn: one broken plugin must not take the others down."""
     if strict:
         raise ConfigurationError(strict_text) from cause
+    plugins_log.warning("%s", warn_text)
     warnings.warn(warn_text, RuntimeWarning, stacklevel=_outside_modelport())
 
 

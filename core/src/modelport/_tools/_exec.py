@@ -20,6 +20,7 @@ from typing import Any
 
 from .._errors import ConfigurationError, ToolExecutionError
 from .._events import StreamEvent
+from .._logs import tools_log
 from .._messages import ToolCall
 from .._response import ToolResult
 
@@ -209,10 +210,12 @@ class ToolRunner:
                 f"{call.name} returned a {type(value).__name__} that cannot be shown as text "
                 f"({type(render).__name__}: {_safe_str(render)})",
             )
+        tools_log.debug("tool %s (%s) returned a %s", call.name, call.id, type(value).__name__)
         self.emit(StreamEvent("tool_result", value, source=call.name, tool_id=call.id, job=job))
         return ToolResult(tool_call_id=call.id, name=call.name, content=value)
 
     def _error(self, call: ToolCall, job: str, error: str) -> ToolResult:
+        tools_log.debug("tool %s (%s) failed: %s", call.name, call.id, error[:200])
         self.emit(StreamEvent("tool_error", error, source=call.name, tool_id=call.id, job=job))
         return ToolResult(tool_call_id=call.id, name=call.name, error=error)
 
