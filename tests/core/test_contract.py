@@ -421,3 +421,12 @@ def test_text_and_an_error_event_in_one_read_keep_the_text(server: ScriptedServe
                 seen.append(ev.content)
     assert seen == ["partial "]
     assert len(server.requests) == 1
+
+
+def test_count_tokens_estimates_when_the_server_has_no_tokenizer(server: ScriptedServer) -> None:
+    server.route("POST", "/tokenize", Reply.status(404, {"error": "not found"}))
+    with mp.LLM("openai-chat:m", base_url=server.base_url) as llm:
+        count = llm.count_tokens("one two three four five six seven eight")
+    assert count.estimated and count.source == "estimate" and count.tokens > 0
+    with toy(server) as llm:  # a provider that offers no count at all
+        assert llm.count_tokens("hello").estimated

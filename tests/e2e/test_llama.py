@@ -322,3 +322,11 @@ def test_a_tool_call_cut_off_by_max_tokens_is_answered_not_replayed(
     assert r.tool_results[0].error is not None and "invalid JSON" in r.tool_results[0].error
     assert r.messages[0].tool_calls[0].arguments == "{}"  # what is replayed is valid JSON
     assert r.text == ANSWER
+
+
+def test_count_tokens_uses_the_servers_tokenizer(llama_plain: LlamaServer) -> None:
+    with llm(llama_plain) as model:
+        short = model.count_tokens("Hi")
+        longer = model.count_tokens("Hello there, how are you doing today? " * 5)
+    assert not short.estimated and short.source == "provider"
+    assert 0 < short.tokens < longer.tokens

@@ -45,6 +45,7 @@ from ._thinking._setup import ThinkingSetup
 from ._tools._structured import Structured, parse_structured, retry_messages
 
 if TYPE_CHECKING:
+    from ._counting import TokenCount
     from ._engine._abort import AbortSignal
 
 __all__ = ["LLM"]
@@ -345,6 +346,13 @@ class LLM:
                     to=f"{nxt.provider_name}:{nxt.model}",
                 )
         raise AssertionError("unreachable")
+
+    def count_tokens(self, prompt: Prompt, **kw: Any) -> TokenCount:
+        """The prompt's input tokens, counted by the provider's server where it can (llama.cpp's
+        tokenizer), else estimated (``.estimated`` is then True). Sync; see docs/guide.md."""
+        from ._counting import count_tokens
+
+        return count_tokens(self, self._prepare(prompt, dict(kw), stream=False).request)
 
     def models(self) -> list[str]:
         """Model ids the provider's server lists (when the provider supports listing)."""

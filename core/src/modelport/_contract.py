@@ -120,6 +120,10 @@ class Provider(Protocol):
 
     def parse_models(self, body: bytes) -> list[str]: ...
 
+    def token_count_request(self, request: Request) -> WireRequest | None: ...
+
+    def parse_token_count(self, body: bytes) -> int: ...
+
 
 # Checked on every provider class when it is registered (attributes, then methods).
 _ATTRIBUTES = ("name", "version", "api_key_env", "structured_output")
@@ -136,6 +140,8 @@ _METHODS = (
     "parse_error",
     "models_request",
     "parse_models",
+    "token_count_request",
+    "parse_token_count",
 )
 PROVIDER_MEMBERS: tuple[str, ...] = _ATTRIBUTES + _METHODS
 _STRATEGIES = ("json_schema", "tool", "prompt")
@@ -218,6 +224,14 @@ class BaseProvider:
 
     def models_request(self) -> WireRequest | None:
         return None
+
+    def token_count_request(self, request: Request) -> WireRequest | None:
+        """The request that counts ``request``'s input tokens, when the server can (a
+        tokenizer endpoint, a count-tokens API); ``None``: the core estimates instead."""
+        return None
+
+    def parse_token_count(self, body: bytes) -> int:
+        raise NotImplementedError("token_count_request returned a request: parse its answer")
 
     def parse_models(self, body: bytes) -> list[str]:
         return []

@@ -82,6 +82,34 @@ class OpenAIChatProvider(BaseProvider):
             method="GET", url=f"{self.base_url}/models", headers={"Accept": "application/json"}
         )
 
+    def token_count_request(self, request: Request) -> WireRequest | None:
+        """llama.cpp's ``/tokenize`` (at the server's root, beside ``/v1``) for a local server;
+        api.openai.com has no tokenizer endpoint, so the core estimates there. The count is
+        of the messages' text, without the chat template's own tokens."""
+        if self.settings.base_url is None:
+            return None
+        root = self.base_url.removesuffix("/v1")
+        return WireRequest(
+            method="POST",
+            url=f"{root}/tokenize",
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            body={"content": _prompt_text(request)},
+        )
+
+    def parse_token_count(self, body: bytes) -> int:
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise protocol_error(
+                f"token count is not JSON: {excerpt(body)}", model=self.settings.model
+            ) from None
+        tokens = data.get("tokens") if isinstance(data, dict) else None
+        if not isinstance(tokens, list):
+            raise protocol_error(
+                f"token count has no tokens list: {excerpt(body)}", model=self.settings.model
+            )
+        return len(tokens)
+
     def parse_models(self, body: bytes) -> list[str]:
         """``{"data": [{"id": ...}]}`` (OpenAI, llama.cpp, vLLM, LM Studio); a bare list too."""
         try:
@@ -104,3 +132,14 @@ class OpenAIChatProvider(BaseProvider):
             elif isinstance(item, str):
                 ids.append(item)
         return ids
+
+
+def _prompt_text(request: Request) -> str:
+    """The text of every message, in order: what a tokenizer endpoint can count."""
+    parts = []
+    for message in request.messages:
+        if message.text:
+            parts.append(message.text)
+        for call in message.tool_calls:
+            parts.append(f"{call.name} {call.arguments}")
+    return "\n".join(parts)

@@ -1,0 +1,66 @@
+"""``llm.count_tokens(prompt)``: what the provider's server counts, else a marked estimate.
+
+The count is asked through the provider's ``token_count_request`` (llama.cpp's tokenizer,
+a count-tokens API) and the same transport as a call. A provider without one, or a server that
+answers 404/405 (no such endpoint), gives an estimate of about 4 characters a token, and
+``TokenCount.estimated`` says so: a limiter or a budget check can choose to trust it or not.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ._errors import LLMError
+
+if TYPE_CHECKING:
+    from ._client import LLM
+    from ._request import Request
+
+__all__ = ["TokenCount", "count_tokens"]
+
+_CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCount:
+    """``tokens`` for the prompt's messages; ``estimated``: not counted by the provider."""
+
+    tokens: int
+    estimated: bool
+    source: str  # "provider" or "estimate"
+
+
+def _estimate(request: Request) -> TokenCount:
+    text = json.dumps([m.model_dump(exclude_none=True) for m in request.messages])
+    return TokenCount(max(1, len(text) // _CHARS_PER_TOKEN), estimated=True, source="estimate")
+
+
+def count_tokens(llm: LLM, request: Request) -> TokenCount:
+    provider = llm.provider
+    wire = provider.token_count_request(request)
+    if wire is None:
+        return _estimate(request)
+    if wire.body is not None and wire.content is None:
+        wire.content = json.dumps(wire.body, separators=(",", ":")).encode()
+    secrets = [provider.settings.api_key] if provider.settings.api_key else []
+    try:
+        if provider.auth_pending():
+            provider.prepare_auth()
+        provider.authenticate(wire)
+        secrets += provider.secrets()
+        raw = llm._transport.send(wire, llm._engine.timeouts)
+        try:
+            body = raw.read()
+        finally:
+            raw.close()
+        if raw.status in (404, 405, 501):  # the server has no such endpoint
+            return _estimate(request)
+        if raw.status >= 400:
+            raise provider.parse_error(raw.status, raw.headers, body)
+        return TokenCount(provider.parse_token_count(body), estimated=False, source="provider")
+    except LLMError as err:
+        if err.provider is None:
+            err.provider = llm.provider_name
+        raise err.scrubbed(secrets) from None
