@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CallOptions",
     "Call",
-    "label_timeout",
-    "pre_header_timeouts",
 ]
 
 
@@ -410,26 +408,3 @@ def _hide_reasoning(response: Response, opts: CallOptions) -> None:
         response.reasoning = None
         for message in response.messages:
             message.reasoning = None
-
-
-def label_timeout(err: ModelRequestError, t: Timeouts) -> ModelRequestError:
-    """A read timeout before the headers is the first-chunk or total budget when that was
-    the tighter bound (see ``pre_header_timeouts``); say which, users tune them separately."""
-    if isinstance(err, LLMTimeoutError) and err.phase == "read":
-        read = t.read if t.read is not None else float("inf")
-        for phase, bound in (("first_chunk", t.first_chunk), ("total", t.total)):
-            if bound is not None and bound < read:
-                err.phase = phase
-                err.message = f"{phase} timeout ({bound}s) before the response started"
-                err.args = (err.message,)
-                break
-    return err
-
-
-def pre_header_timeouts(t: Timeouts) -> Timeouts:
-    """Until the headers arrive, the read timeout is also bounded by first-chunk and total."""
-    bounds = [x for x in (t.read, t.first_chunk, t.total) if x is not None]
-    read = min(bounds) if bounds else None
-    if read == t.read:
-        return t
-    return Timeouts(connect=t.connect, read=read, first_chunk=t.first_chunk, total=t.total)

@@ -1,7 +1,7 @@
-"""One provider instance over one transport: the four ways to run a call.
+"""One provider instance over one transport: a call's program, and the two ways to run it.
 
-Every way of calling runs the same program (``_program``: one model call; ``_toolloop``: the
-tool loop); only the driver differs (``_drive``: blocking I/O or awaits). So the retry rules,
+Every way of calling runs the same program (``_program``: one model call; ``_tools/_loop``:
+the tool loop); only the driver differs (``_drive``: blocking I/O or awaits). So the retry rules,
 the error taxonomy, the cache policy and stream assembly cannot drift between them.
 """
 
@@ -95,19 +95,3 @@ class Engine:
         self, program: Program, abort: AbortSignal | None = None
     ) -> AsyncGenerator[StreamEvent, Any]:
         return drive_async(program, self.transport, self._async_flights, None, abort)
-
-    # The plain entry points, for callers that run one request as it is.
-
-    def complete(self, request: Request, opts: CallOptions) -> Response:
-        response: Response = self.run(self.program(request, opts, False, None))
-        return response
-
-    def stream(self, request: Request, opts: CallOptions) -> Generator[StreamEvent, Any, Any]:
-        return self.drive(self.program(request, opts, True, None))
-
-    async def acomplete(self, request: Request, opts: CallOptions) -> Response:
-        response: Response = await self.arun(self.program(request, opts, False, None))
-        return response
-
-    def astream(self, request: Request, opts: CallOptions) -> AsyncGenerator[StreamEvent, Any]:
-        return self.adrive(self.program(request, opts, True, None))

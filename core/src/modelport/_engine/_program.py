@@ -23,6 +23,7 @@ from .._errors import (
 )
 from .._events import StreamEvent
 from .._host._hook_calls import plugin_failure
+from .._http._timeouts import label_timeout, pre_header_timeouts
 from .._limits import fingerprint
 from .._logs import safe_url, transport_log
 from .._response import Response
@@ -43,7 +44,7 @@ from ._actions import (
     Sleep,
     TakeKey,
 )
-from ._call import Call, label_timeout, pre_header_timeouts
+from ._call import Call
 from ._response_events import replay_events, tail_events, whole_events
 
 __all__ = ["Program", "StreamAttempt", "call_program"]

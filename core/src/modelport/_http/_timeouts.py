@@ -1,12 +1,13 @@
-"""Timeout settings: four budgets, each a different failure a user wants to bound."""
+"""Timeout settings: four budgets, each a different failure a user wants to bound, and how the
+first-chunk and total budgets also bound the wait for the response headers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._errors import ConfigurationError
+from .._errors import ConfigurationError, LLMTimeoutError, ModelRequestError
 
-__all__ = ["Timeouts", "coerce_timeouts"]
+__all__ = ["Timeouts", "coerce_timeouts", "label_timeout", "pre_header_timeouts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +41,26 @@ def coerce_timeouts(value: Timeouts | float | int | None) -> Timeouts:
         seconds = float(value)
         return Timeouts(connect=min(10.0, seconds), read=seconds, total=seconds)
     raise ConfigurationError(f"timeout must be a number or modelport.Timeouts, not {value!r}")
+
+
+def label_timeout(err: ModelRequestError, t: Timeouts) -> ModelRequestError:
+    """A read timeout before the headers is the first-chunk or total budget when that was
+    the tighter bound (see ``pre_header_timeouts``); say which, users tune them separately."""
+    if isinstance(err, LLMTimeoutError) and err.phase == "read":
+        read = t.read if t.read is not None else float("inf")
+        for phase, bound in (("first_chunk", t.first_chunk), ("total", t.total)):
+            if bound is not None and bound < read:
+                err.phase = phase
+                err.message = f"{phase} timeout ({bound}s) before the response started"
+                err.args = (err.message,)
+                break
+    return err
+
+
+def pre_header_timeouts(t: Timeouts) -> Timeouts:
+    """Until the headers arrive, the read timeout is also bounded by first-chunk and total."""
+    bounds = [x for x in (t.read, t.first_chunk, t.total) if x is not None]
+    read = min(bounds) if bounds else None
+    if read == t.read:
+        return t
+    return Timeouts(connect=t.connect, read=read, first_chunk=t.first_chunk, total=t.total)

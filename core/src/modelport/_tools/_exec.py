@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import json
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -30,7 +29,6 @@ __all__ = [
     "Return",
     "ToolRunner",
     "coerce_decision",
-    "maybe_await",
     "review_predicate",
     "result_text",
 ]
@@ -114,12 +112,6 @@ def _tool_name(fn: Any) -> str:
     if meta is not None and meta.name:
         return meta.name
     return str(getattr(fn, "__name__", ""))
-
-
-async def maybe_await(value: Any) -> Any:
-    if inspect.isawaitable(value):
-        return await value
-    return value
 
 
 def _safe_str(value: object) -> str:
