@@ -164,3 +164,8 @@ def test_bad_pools_are_configuration_errors() -> None:
         with pytest.raises(mp.ConfigurationError) as info:
             mp.KeyPool(keys)
         assert KEY_A not in str(info.value)
+
+
+def test_a_pool_backend_must_be_a_limit_backend() -> None:
+    with pytest.raises(mp.ConfigurationError, match="backend"):
+        mp.KeyPool(["sk-a"], backend=object())  # type: ignore[arg-type]

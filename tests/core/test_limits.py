@@ -274,3 +274,37 @@ def test_calls_after_a_burst_go_at_the_refill_rate(server: ScriptedServer) -> No
     # there is no lower bound here; the sans-IO test above checks the timing). Before the fix
     # the second waiter never woke: this was a hang.
     assert elapsed < 4.0
+
+
+@pytest.mark.parametrize("backend", [object(), "", 42])
+def test_a_backend_that_is_not_one_is_a_configuration_error(backend: Any) -> None:
+    with pytest.raises(mp.ConfigurationError, match="backend"):
+        mp.Limits(max_concurrency=1, backend=backend)
+
+
+def test_a_backend_by_name_comes_from_the_hook() -> None:
+    import modelport_openai_chat.plugin as openai_chat
+    from modelport.plugins import PluginHost
+
+    class Plugin:
+        @mp.hookimpl
+        def register_limit_backends(self, register: Any) -> None:
+            register("broken", lambda: object())  # not a LimitBackend
+
+    host = PluginHost(entry_points=False)
+    host.register(openai_chat, name="openai-chat")
+    host.register(Plugin(), name="broken-backend")
+    with pytest.raises(mp.ConfigurationError, match="not a LimitBackend"):
+        mp.LLM(
+            "openai-chat:x",
+            api_key="k",
+            plugins=host,
+            limits=mp.Limits(backend="broken", max_concurrency=1),
+        )
+    with pytest.raises(mp.ConfigurationError, match="registered: broken"):
+        mp.LLM(
+            "openai-chat:x",
+            api_key="k",
+            plugins=host,
+            limits=mp.Limits(backend="nope", max_concurrency=1),
+        )

@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Callable, Iterable
 
 from .._errors import ConfigurationError
+from ._backend import LimitBackend
+from ._cooldowns import SharedCooldowns
 
 __all__ = ["KeyPool", "fingerprint"]
 
@@ -26,11 +28,21 @@ def fingerprint(key: str) -> str:
 
 
 class KeyPool:
-    """``mp.KeyPool(["sk-1", "sk-2"])`` (or ``api_key=[...]``) on an ``LLM``."""
+    """``mp.KeyPool(["sk-1", "sk-2"])`` (or ``api_key=[...]``) on an ``LLM``.
 
-    __slots__ = ("_benched", "_clock", "_cool_until", "_keys", "_load", "_lock")
+    ``backend``: a ``LimitBackend`` that shares the cooldowns with every process using it
+    (``modelport_redis.RedisLimits``); loads and benched keys stay per process.
+    """
 
-    def __init__(self, keys: Iterable[str], clock: Callable[[], float] = time.monotonic) -> None:
+    __slots__ = ("_benched", "_clock", "_cool_until", "_keys", "_load", "_lock", "_shared")
+
+    def __init__(
+        self,
+        keys: Iterable[str],
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        backend: LimitBackend | None = None,
+    ) -> None:
         listed = list(keys)
         if not listed or not all(isinstance(k, str) and k for k in listed):
             raise ConfigurationError("a key pool needs one or more non-empty str keys")
@@ -42,6 +54,14 @@ class KeyPool:
         self._load = dict.fromkeys(listed, 0)
         self._cool_until = dict.fromkeys(listed, 0.0)
         self._benched: set[str] = set()
+        self._shared: SharedCooldowns | None = None
+        if backend is not None:
+            if not isinstance(backend, LimitBackend):
+                raise ConfigurationError(
+                    f"backend must be a limit backend, not {type(backend).__name__}"
+                )
+            ids = [fingerprint(k) for k in listed]
+            self._shared = SharedCooldowns(backend, ids, self._merge)
 
     @property
     def keys(self) -> list[str]:
@@ -51,6 +71,8 @@ class KeyPool:
         """The least-loaded usable key (ties: the first listed), counted as in use; or
         ``(None, seconds)`` until the first cooling key is usable again. Every key benched is
         a ``ConfigurationError``: no wait would help."""
+        if self._shared is not None:
+            self._shared.maybe_refresh()
         with self._lock:
             now = self._clock()
             usable = [
@@ -81,9 +103,27 @@ class KeyPool:
 
     def cool_down(self, key: str, seconds: float | None) -> None:
         """The key got a 429: not used again for ``seconds`` (its Retry-After)."""
+        wait = seconds if seconds is not None else _DEFAULT_COOLDOWN_S
         with self._lock:
-            until = self._clock() + (seconds if seconds is not None else _DEFAULT_COOLDOWN_S)
+            until = self._clock() + wait
             self._cool_until[key] = max(self._cool_until[key], until)
+        if self._shared is not None:
+            self._shared.push(fingerprint(key), wait)
+
+    def _merge(self, cooling: dict[str, float]) -> None:
+        """Cooldowns other processes set (seconds left, by fingerprint) become this pool's."""
+        with self._lock:
+            now = self._clock()
+            for key in self._keys:
+                left = cooling.get(fingerprint(key))
+                if left is not None and left > 0:
+                    self._cool_until[key] = max(self._cool_until[key], now + left)
+
+    def sync(self) -> None:
+        """Read the backend's cooldowns now (normally that happens in the background, at most
+        every quarter second while the pool is used)."""
+        if self._shared is not None:
+            self._shared.refresh_now()
 
     def bench(self, key: str) -> bool:
         """The key was refused (401/403): never used again. ``True`` when another key is left

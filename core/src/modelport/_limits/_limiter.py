@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .._errors import ConfigurationError
+from ._backend import LimitBackend
+from ._headers import LimitReading
 
 __all__ = ["Limiter", "Limits", "Ticket"]
 
@@ -28,11 +30,15 @@ class Limits:
     ``requests_per_minute`` / ``tokens_per_minute``: token buckets that refill continuously;
     tokens are reserved up front from an estimate (the request's size plus ``max_tokens``) and
     corrected by the real usage when the call ends.
+    ``backend``: where the budget lives when other processes share it: a ``LimitBackend``
+    (such as ``modelport_redis.RedisLimits(...)``) or the name a plugin registered it under
+    (``"redis"``); ``None``: in this process.
     """
 
     max_concurrency: int | None = None
     requests_per_minute: float | None = None
     tokens_per_minute: float | None = None
+    backend: LimitBackend | str | None = None
 
     def __post_init__(self) -> None:
         c = self.max_concurrency
@@ -44,6 +50,15 @@ class Limits:
                 isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
             ):
                 raise ConfigurationError(f"{name} must be a positive number, got {value!r}")
+        backend = self.backend
+        if isinstance(backend, str):
+            if not backend:
+                raise ConfigurationError("backend must name a registered limit backend")
+        elif backend is not None and not isinstance(backend, LimitBackend):
+            raise ConfigurationError(
+                "backend must be a limit backend (modelport.provider.LimitBackend), "
+                f"not {type(self.backend).__name__}"
+            )
 
     @property
     def unlimited(self) -> bool:
@@ -52,6 +67,9 @@ class Limits:
             and self.requests_per_minute is None
             and self.tokens_per_minute is None
         )
+
+
+_UNCONFIGURED = 1e9  # the capacity of the bucket a pause adds where none was configured
 
 
 class _Bucket:
@@ -150,18 +168,40 @@ class Limiter:
         it reserved goes back."""
         self.release(ticket, used_tokens=0)
 
-    def pause(self, seconds: float) -> None:
-        """The provider said "slow down" (a 429 with Retry-After): no grant for ``seconds``."""
+    def pause(self, seconds: float, drain: bool = True) -> None:
+        """The provider said "slow down" (a 429 with Retry-After): no grant for ``seconds``.
+
+        ``drain``: the configured buckets resume empty, at their refill rate, so the end of
+        the pause is not a burst that runs into the next 429."""
         with self._lock:
-            until = self._clock() + seconds
+            now = self._clock()
+            until = now + seconds
             for bucket in (self._requests, self._tokens):
                 if bucket is not None:
-                    bucket.refill(self._clock())
+                    bucket.refill(now)
                     bucket.paused_until = max(bucket.paused_until, until)
+                    if drain and bucket.capacity < _UNCONFIGURED:
+                        bucket.level = min(bucket.level, 0.0)
             if self._requests is None and self._tokens is None:
                 # A concurrency-only limiter still has to honour the pause.
-                self._requests = _Bucket(1e9, self._clock())
+                self._requests = _Bucket(_UNCONFIGURED, now)
                 self._requests.paused_until = until
+
+    def observe(self, reading: LimitReading) -> None:
+        """What the provider's limit headers said: a budget at zero pauses until its reset; a
+        bucket never holds more than the provider says is left (others may share the key)."""
+        wait = reading.exhausted()
+        if wait is not None:
+            self.pause(wait, drain=False)
+        with self._lock:
+            now = self._clock()
+            for bucket, left in (
+                (self._requests, reading.remaining_requests),
+                (self._tokens, reading.remaining_tokens),
+            ):
+                if bucket is not None and left is not None and bucket.capacity < _UNCONFIGURED:
+                    bucket.refill(now)
+                    bucket.level = min(bucket.level, float(left))
 
     # -- state --------------------------------------------------------------------------------
 
