@@ -1,0 +1,234 @@
+"""The ``observe_call`` seam: a plugin watches one call from start to end, each HTTP attempt
+and each tool execution, with objects it returns (a tracing plugin keeps its spans in them).
+
+Progress events are flat and fire-and-forget; a trace needs to know which attempt and which
+tool belongs to which call, and when each ends. So the hook returns an observer per call, and
+the engine reports to it at a few points: an attempt starts (``attempt``), its headers arrive
+(``AttemptObserver.status``), it ends (``AttemptObserver.end``); a tool runs (``tool``); the
+call ends (``CallObserver.end``), with its ``Response``, its error, or ``GeneratorExit`` when
+the caller closed a stream early. ``Watch`` fans these out and guards them: an observer that
+raises is reported once as a warning and never fails the call.
+
+Nothing here runs when no plugin implements ``observe_call`` (``Engine.program`` checks the
+cached ``has_impls`` once per call).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Generator
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from .._logs import plugins_log
+
+if TYPE_CHECKING:
+    from .._messages import ToolCall
+    from .._request import Request
+    from .._response import Response, ToolResult
+    from ._call import CallOptions
+
+__all__ = [
+    "AttemptInfo",
+    "AttemptObserver",
+    "CallInfo",
+    "CallObserver",
+    "ToolObserver",
+    "Watch",
+    "observed",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """One call as it starts: the provider, the model, the request (before shaping, so no
+    credentials), whether it streams and the names of the tools it may run."""
+
+    provider: str
+    model: str
+    request: Request
+    streaming: bool
+    tools: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptInfo:
+    """One HTTP attempt as it is sent. ``url`` has lost its userinfo and the values of
+    credential-looking query parameters; headers are not given (they hold the credentials).
+    ``number`` counts attempts from 1 within one model turn."""
+
+    number: int
+    method: str
+    url: str
+    model: str
+
+
+class AttemptObserver(Protocol):
+    def status(self, status: int) -> None:
+        """The response headers arrived with this HTTP status."""
+
+    def end(self, error: BaseException | None) -> None:
+        """The attempt is over: its body was read (``None``) or it failed with ``error``."""
+
+
+class ToolObserver(Protocol):
+    def active(self) -> AbstractContextManager[Any]:
+        """Entered around the tool function, on the thread or task running it (a tracer makes
+        its span current here, so spans the tool starts are its children)."""
+
+    def end(self, result: ToolResult) -> None:
+        """The tool returned, or failed (``result.error`` says how)."""
+
+
+class CallObserver(Protocol):
+    def attempt(self, info: AttemptInfo) -> AttemptObserver | None: ...
+
+    def tool(self, call: ToolCall) -> ToolObserver | None: ...
+
+    def end(self, response: Response | None, error: BaseException | None) -> None:
+        """The call is over: its ``Response`` (a cache hit too), or the error it raised
+        (``GeneratorExit``: the caller closed the stream early; ``asyncio.CancelledError``:
+        the caller's task was cancelled)."""
+
+
+def _failed(observer: object, where: str, exc: Exception) -> None:
+    plugins_log.warning("observer %s raised in %s: %r", type(observer).__name__, where, exc)
+    warnings.warn(f"observe_call observer raised in {where}: {exc!r}", RuntimeWarning, stacklevel=3)
+
+
+class _Attempts:
+    __slots__ = ("_all",)
+
+    def __init__(self, observers: list[AttemptObserver]) -> None:
+        self._all = observers
+
+    def status(self, status: int) -> None:
+        for o in self._all:
+            try:
+                o.status(status)
+            except Exception as exc:
+                _failed(o, "status", exc)
+
+    def end(self, error: BaseException | None) -> None:
+        for o in self._all:
+            try:
+                o.end(error)
+            except Exception as exc:
+                _failed(o, "end", exc)
+
+
+class _Tools:
+    __slots__ = ("_all",)
+
+    def __init__(self, observers: list[ToolObserver]) -> None:
+        self._all = observers
+
+    def active(self) -> AbstractContextManager[Any]:
+        stack = ExitStack()
+        for o in self._all:
+            stack.enter_context(_Active(o))
+        return stack
+
+    def end(self, result: ToolResult) -> None:
+        for o in self._all:
+            try:
+                o.end(result)
+            except Exception as exc:
+                _failed(o, "end", exc)
+
+
+class _Active:
+    """One observer's ``active()``, guarded on entry and exit; the tool's own exception is
+    never swallowed, whatever the observer's context manager answers."""
+
+    __slots__ = ("_cm", "_observer")
+
+    def __init__(self, observer: ToolObserver) -> None:
+        self._observer = observer
+        self._cm: AbstractContextManager[Any] | None = None
+
+    def __enter__(self) -> None:
+        try:
+            cm = self._observer.active()
+            cm.__enter__()
+        except Exception as exc:
+            _failed(self._observer, "active", exc)
+            return
+        self._cm = cm
+
+    def __exit__(self, *exc_info: Any) -> Literal[False]:
+        if self._cm is not None:
+            try:
+                self._cm.__exit__(*exc_info)
+            except Exception as exc:
+                _failed(self._observer, "active", exc)
+        return False
+
+
+class Watch:
+    """The observers of one call (one per implementing plugin), guarded."""
+
+    __slots__ = ("_all",)
+
+    def __init__(self, observers: list[CallObserver]) -> None:
+        self._all = observers
+
+    def attempt(self, info: AttemptInfo) -> _Attempts:
+        found: list[AttemptObserver] = []
+        for o in self._all:
+            try:
+                a = o.attempt(info)
+            except Exception as exc:
+                _failed(o, "attempt", exc)
+                continue
+            if a is not None:
+                found.append(a)
+        return _Attempts(found)
+
+    def tool(self, call: ToolCall) -> _Tools:
+        found: list[ToolObserver] = []
+        for o in self._all:
+            try:
+                t = o.tool(call)
+            except Exception as exc:
+                _failed(o, "tool", exc)
+                continue
+            if t is not None:
+                found.append(t)
+        return _Tools(found)
+
+    def end(self, response: Response | None, error: BaseException | None) -> None:
+        for o in self._all:
+            try:
+                o.end(response, error)
+            except Exception as exc:
+                _failed(o, "end", exc)
+
+
+def _start_watch(hook: Any, info: CallInfo) -> Watch | None:
+    """The observers plugins return for this call; ``None`` when all decline."""
+    try:
+        observers = [o for o in hook.observe_call(call=info) if o is not None]
+    except Exception as exc:
+        _failed(hook, "observe_call", exc)
+        return None
+    return Watch(observers) if observers else None
+
+
+def observed(
+    program: Generator[Any, Any, Response], opts: CallOptions, hook: Any, info: CallInfo
+) -> Generator[Any, Any, Response]:
+    """``program``, watched from its first step (a stream that is never iterated is never
+    observed) to its end: result, error, or early close."""
+    watch = _start_watch(hook, info)
+    if watch is None:
+        return (yield from program)
+    opts.watch = watch  # the call's steps (attempts, tools) report to it through its options
+    try:
+        response = yield from program
+    except BaseException as exc:  # GeneratorExit and CancelledError included: a span must end
+        watch.end(None, exc)
+        raise
+    watch.end(response, None)
+    return response
