@@ -10,7 +10,9 @@ import asyncio
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import modelport as mp
@@ -26,6 +28,7 @@ from modelport.fn import (
     ToolCallError,
     ToolCallStart,
     llm_chat,
+    llm_function,
 )
 from modelport.testing import Fault, RecordedRequest, Reply, ScriptedServer
 
@@ -324,7 +327,9 @@ def test_async_events_with_review(server: ScriptedServer, llm: mp.LLM) -> None:
     assert (end.model_calls, end.tool_calls) == (2, 1)
 
 
-def test_abort_while_a_tool_runs_ends_with_loop_end(server: ScriptedServer, llm: mp.LLM) -> None:
+def test_abort_while_a_tool_runs_ends_with_loop_end(
+    server: ScriptedServer, llm: mp.LLM, priced: None
+) -> None:
     def get_weather(city: str) -> str:
         """Slow weather."""
         time.sleep(3.0)
@@ -344,6 +349,7 @@ def test_abort_while_a_tool_runs_ends_with_loop_end(server: ScriptedServer, llm:
     assert error.error == "cancelled: user left"
     (end,) = of(events, LoopEnd)
     assert end.aborted and end.reason == "user left"
+    assert end.cost == CALL  # the one model call that was made
     final = next(e for e in events if e.type == "final")
     assert final.data["aborted"] is True
     assert end.history[-1] == {
@@ -355,7 +361,9 @@ def test_abort_while_a_tool_runs_ends_with_loop_end(server: ScriptedServer, llm:
     assert len(server.requests) == 1
 
 
-def test_abort_mid_answer_marks_the_partial_answer(server: ScriptedServer, llm: mp.LLM) -> None:
+def test_abort_mid_answer_marks_the_partial_answer(
+    server: ScriptedServer, llm: mp.LLM, priced: None
+) -> None:
     base = {"id": "c", "object": "chat.completion.chunk", "model": "m"}
     chunks = [
         {**base, "choices": [{"index": 0, "delta": {"content": w}}]} for w in ("Hel", "lo ")
@@ -379,3 +387,103 @@ def test_abort_mid_answer_marks_the_partial_answer(server: ScriptedServer, llm: 
     assert end.aborted and end.reason == "stop" and end.text == "Hello "
     assert end.history[-1] == {"role": "assistant", "content": "Hello ", "interrupted": True}
     assert kinds(events)[-3:] == ["final", "loop_end", "done"]
+    assert end.cost is None  # the cut-off call reported no usage: what it spent is unknown
+
+
+# -- cost ---------------------------------------------------------------------------------------
+
+M = Decimal(1_000_000)
+# One scripted model call (7 tokens in, 3 out) at $1 in and $2 out per million tokens.
+CALL = mp.Cost(total=Decimal(7 + 3 * 2) / M, input=Decimal(7) / M, output=Decimal(3 * 2) / M)
+
+
+@pytest.fixture
+def priced() -> Iterator[None]:
+    mp.set_price("openai-chat:m", input=1, output=2)  # a scripted model is in no price list
+    yield
+    mp.set_price("openai-chat:m")
+
+
+def test_each_model_call_and_the_loop_report_their_cost(
+    server: ScriptedServer, llm: mp.LLM, priced: None
+) -> None:
+    @llm_chat(llm, events=True, tools=[get_weather])
+    def chat(message: str, history: list[Any] | None = None) -> None:
+        """Weather bot."""
+
+    model(server, weather_then_answer)
+    events = list(chat("Weather?"))
+    ends = of(events, ModelCallEnd)
+    assert [(e.cost, e.cost_saved) for e in ends] == [(CALL, None), (CALL, None)]
+    (end,) = of(events, LoopEnd)
+    final = next(e for e in events if e.type == "final")
+    assert end.cost == CALL + CALL == final.content.cost
+    assert end.cost is not None and end.cost.total == Decimal("0.000026")
+    assert end.cost_saved is None
+
+
+def test_an_unpriced_model_costs_none_not_a_guess(server: ScriptedServer, llm: mp.LLM) -> None:
+    @llm_chat(llm, events=True, tools=[get_weather])
+    def chat(message: str, history: list[Any] | None = None) -> None:
+        """Weather bot."""
+
+    model(server, weather_then_answer)
+    events = list(chat("Weather?"))
+    assert [e.cost for e in of(events, ModelCallEnd)] == [None, None]
+    (end,) = of(events, LoopEnd)
+    assert (end.cost, end.cost_saved) == (None, None)
+
+
+def test_cached_model_calls_spend_nothing_and_report_what_they_saved(
+    server: ScriptedServer, priced: None
+) -> None:
+    with mp.LLM(
+        "openai-chat:m", base_url=server.base_url, api_key="k", cache="always", retry=0
+    ) as cached:
+
+        @llm_chat(cached, events=True, tools=[get_weather], temperature=0)
+        def chat(message: str, history: list[Any] | None = None) -> None:
+            """Weather bot."""
+
+        model(server, weather_then_answer)
+        question = f"Weather? ({uuid.uuid4()})"  # not in the session's cache yet
+        sent = list(chat(question))
+        replayed = list(chat(question))
+    assert len(server.requests) == 2  # the second chat's two model calls came from the cache
+    (first,) = of(sent, LoopEnd)
+    assert (first.cost, first.cost_saved) == (CALL + CALL, None)
+    hits = of(replayed, ModelCallEnd)
+    assert [e.cache_source for e in hits] == ["l1", "l1"]
+    assert [(e.cost, e.cost_saved) for e in hits] == [(mp.Cost(), CALL), (mp.Cost(), CALL)]
+    (end,) = of(replayed, LoopEnd)
+    assert end.cost == mp.Cost()  # known to be nothing, not unknown
+    assert end.cost_saved == CALL + CALL
+
+
+def test_llm_function_costs_reach_the_llms_progress_observer(
+    server: ScriptedServer, priced: None
+) -> None:
+    events: list[mp.ProgressEvent] = []
+    with mp.LLM(
+        "openai-chat:m",
+        base_url=server.base_url,
+        api_key="k",
+        cache="never",
+        retry=0,
+        on_progress=events.append,
+    ) as observed:
+
+        @llm_function(observed)
+        def capital(country: str) -> str:
+            """The capital of {country}, in one word."""
+
+        answer = {
+            "id": "c",
+            "object": "chat.completion",
+            "model": "m",
+            "choices": [{"index": 0, "message": say("Paris"), "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 7, "completion_tokens": 3},
+        }
+        server.add(Reply.json(answer))  # llm_function asks for the whole answer
+        assert capital("France") == "Paris"
+    assert [e.detail["cost"] for e in events if e.kind == "done"] == [CALL]

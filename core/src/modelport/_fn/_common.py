@@ -16,6 +16,7 @@ __all__ = [
     "call_options",
     "llm_default",
     "message_dict",
+    "part_dict",
     "resolve_llm",
     "role_of",
     "to_text",
@@ -91,7 +92,7 @@ def to_text(value: Any) -> str:
         return str(value)
 
 
-def _part_dict(part: Any) -> dict[str, Any]:
+def part_dict(part: Any) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text}
     if isinstance(part, ImagePart):
@@ -113,7 +114,7 @@ def message_dict(m: Message) -> dict[str, Any]:
     """
     out: dict[str, Any] = {"role": m.role}
     if isinstance(m.content, list):
-        out["content"] = [_part_dict(p) for p in m.content]
+        out["content"] = [part_dict(p) for p in m.content]
     else:
         out["content"] = m.content
     if m.tool_calls:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from .._cost import Cost
 from .._messages import ToolCall  # at runtime too: typing.get_type_hints() works on the events
 from .._response import Response, Usage
 
@@ -62,8 +63,9 @@ class ModelCallStart:
 class ModelCallEnd:
     """Model call ``iteration`` finished: its answer text and reasoning, its token ``usage``
     and its ``elapsed_s`` (measured by the core, retries included), time to first token,
-    tokens/s, attempts and cache source. The calls it asked for follow as ``tool_call``
-    events, each with its ``tool_call_start``."""
+    tokens/s, attempts and cache source; its ``cost`` and ``cost_saved`` as ``Response.cost``
+    has them (``None``: unknown; a cache hit spent a zero ``Cost``). The calls it asked for
+    follow as ``tool_call`` events, each with its ``tool_call_start``."""
 
     type: ClassVar[Literal["model_call_end"]] = "model_call_end"
     iteration: int
@@ -75,6 +77,8 @@ class ModelCallEnd:
     tokens_per_second: float | None = None
     attempts: int = 1
     cache_source: str = "miss"
+    cost: Cost | None = None
+    cost_saved: Cost | None = None
 
 
 @dataclass(slots=True)
@@ -124,7 +128,8 @@ class ToolCallError:
 class LoopEnd:
     """The chat ended: the final ``text``, the ``response`` (None when aborted), the updated
     ``history``, and totals: ``model_calls``, ``tool_calls`` (calls the model asked for),
-    ``usage`` (summed over model calls), ``elapsed_s`` (the whole chat, wall clock)."""
+    ``usage``, ``cost`` and ``cost_saved`` (summed over model calls, ``None`` when a part is
+    unknown), ``elapsed_s`` (the whole chat, wall clock)."""
 
     type: ClassVar[Literal["loop_end"]] = "loop_end"
     text: str
@@ -136,6 +141,8 @@ class LoopEnd:
     elapsed_s: float
     aborted: bool = False
     reason: str | None = None
+    cost: Cost | None = None
+    cost_saved: Cost | None = None
 
 
 LifecycleEvent = (

@@ -25,6 +25,7 @@ from types import FrameType
 from typing import Any
 
 from .._errors import ConfigurationError, SchemaConversionError
+from .._messages import ImagePart, Message, TextPart
 from ._common import call_options, resolve_llm
 
 __all__ = ["llm_function"]
@@ -51,6 +52,40 @@ def render_prompt(fn: Callable[..., Any], bound: inspect.BoundArguments) -> str:
         return doc
     rendered = json.dumps(args, ensure_ascii=False, default=str, indent=1)
     return f"{doc}\n\nInput:\n{rendered}"
+
+
+def _take_images(bound: inspect.BoundArguments) -> list[tuple[str, list[ImagePart]]]:
+    """Arguments that are images (an ``ImagePart``, or a non-empty list or tuple of them), as
+    SimpleLLMFunc's ``ImgPath`` / ``ImgUrl`` parameters are: they cannot be text in the
+    prompt, so the prompt names them (``[image: photo]``) and they follow it as image parts."""
+    taken: list[tuple[str, list[ImagePart]]] = []
+    for name, value in bound.arguments.items():
+        if isinstance(value, ImagePart):
+            images = [value]
+        elif (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(v, ImagePart) for v in value)
+        ):
+            images = list(value)
+        else:
+            continue
+        taken.append((name, images))
+        bound.arguments[name] = f"[image: {name}]" if len(images) == 1 else f"[images: {name}]"
+    return taken
+
+
+def _prompt(fn: Callable[..., Any], bound: inspect.BoundArguments) -> str | list[Message]:
+    """The text prompt, or one user message with the text and the image arguments."""
+    images = _take_images(bound)
+    text = render_prompt(fn, bound)
+    if not images:
+        return text
+    parts: list[TextPart | ImagePart] = [TextPart(text=text)]
+    for name, group in images:
+        parts.append(TextPart(text=f"[image: {name}]" if len(group) == 1 else f"[images: {name}]"))
+        parts.extend(group)
+    return [Message.user(parts)]
 
 
 def _is_object_type(tp: Any) -> bool:
@@ -183,10 +218,12 @@ def llm_function(
         plan = _ReturnPlan(fn, None if caller.f_locals is caller.f_globals else caller)
         del caller
 
-        def prepare(args: tuple[Any, ...], kw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        def prepare(
+            args: tuple[Any, ...], kw: dict[str, Any]
+        ) -> tuple[str | list[Message], dict[str, Any]]:
             bound = signature.bind(*args, **kw)
             bound.apply_defaults()
-            prompt = render_prompt(fn, bound)
+            prompt = _prompt(fn, bound)
             target, _ = plan.get()
             kwargs = dict(base)
             if target is not _TEXT and target is not _NONE:

@@ -1,7 +1,7 @@
 """From the core's ``StreamEvent``s to lifecycle events and the chat's history, as they happen.
 
 The core's tool loop streams, per model call: answer/reasoning deltas, a ``verbose`` event (the
-decorator asks for it: it carries the call's usage and latency), one ``tool_call`` per call,
+decorator asks for it: it carries the call's usage, latency and cost), one ``tool_call`` per call,
 then the tools' ``review_request`` / ``tool_stream`` / ``tool_result`` / ``tool_error``; after
 the last call, ``final`` and ``done``. ``Tracker.feed`` reads that order: a model call ends at its
 ``verbose`` event, the next one starts when the last result of a turn has arrived (the loop
@@ -22,8 +22,8 @@ from typing import Any
 
 from .._messages import ToolCall
 from .._response import Response, Usage
-from .._tools._exec import result_text
-from ._common import message_dict
+from .._tools._content import tool_content
+from ._common import message_dict, part_dict
 from ._events import (
     LoopEnd,
     LoopStart,
@@ -262,6 +262,7 @@ class Tracker:
             output_tokens=int(metrics.get("output_tokens") or 0),
             reasoning_tokens=int(metrics.get("reasoning_tokens") or 0),
             cached_tokens=int(metrics.get("cached_tokens") or 0),
+            cache_write_tokens=int(metrics.get("cache_write_tokens") or 0),
         )
         self.usage = self.usage + usage
         self.model_calls += 1
@@ -280,6 +281,8 @@ class Tracker:
                 tokens_per_second=metrics.get("tokens_per_second"),
                 attempts=int(metrics.get("attempts") or 1),
                 cache_source=str(metrics.get("cache_source") or "miss"),
+                cost=metrics.get("cost"),
+                cost_saved=metrics.get("cost_saved"),
             ),
         )
 
@@ -289,8 +292,10 @@ class Tracker:
             return
         call = pending.call
         elapsed = time.perf_counter() - pending.start
+        content: Any
         if ev.type == "tool_result":
-            content = result_text(ev.content)
+            shown = tool_content(ev.content)  # images stay images in the history
+            content = shown if isinstance(shown, str) else [part_dict(p) for p in shown]
             self._emit(
                 out,
                 ToolCallEnd(
@@ -364,6 +369,8 @@ class Tracker:
         self.final_history = history
         ev.data = {**(ev.data or {}), "history": list(history)}
         out.append(ev)
+        # Priced only for an observer of the events (pair mode never reads a cost).
+        cost, saved = (response.cost, response.cost_saved) if self.lifecycle else (None, None)
         self._emit(
             out,
             LoopEnd(
@@ -376,5 +383,7 @@ class Tracker:
                 elapsed_s=time.perf_counter() - self.started,
                 aborted=reason is not None,
                 reason=reason,
+                cost=cost,
+                cost_saved=saved,
             ),
         )

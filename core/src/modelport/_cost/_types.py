@@ -1,0 +1,69 @@
+"""The cost of a call: ``Cost`` (what users read) and ``Priced`` (what is kept to compute it).
+
+Money is ``Decimal`` US dollars: prices are quoted per million tokens, and a batch of small
+calls summed in floats drifts; ``Decimal`` sums exactly and formats as the price list wrote it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from .._response import Usage
+
+__all__ = ["Cost", "Priced"]
+
+_ZERO = Decimal(0)
+
+
+class Cost(BaseModel):
+    """What a call cost in US dollars, from its usage and a price list.
+
+    ``cache_read`` and ``cache_write`` are parts of ``input``, as ``cached_tokens`` are part of
+    ``input_tokens``. ``total`` is ``input + output``, plus any per-request fee the price list
+    has for the model.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    total: Decimal = _ZERO
+    input: Decimal = _ZERO
+    output: Decimal = _ZERO
+    cache_read: Decimal = _ZERO
+    cache_write: Decimal = _ZERO
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            total=self.total + other.total,
+            input=self.input + other.input,
+            output=self.output + other.output,
+            cache_read=self.cache_read + other.cache_read,
+            cache_write=self.cache_write + other.cache_write,
+        )
+
+    def __str__(self) -> str:
+        return f"${self.total:f}"
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """One model response that a provider billed (or, for a cache hit, would have billed).
+
+    ``url`` is where the request went: the price list finds the provider by it (without its
+    userinfo and query, see ``endpoint_of``), so a local server is never priced as the vendor
+    whose model name it borrows. Kept as sent and cut only when priced: the call path pays a
+    tuple, not a URL parse. ``usage`` is shared, not copied: the core replaces a response's
+    ``Usage`` when it sums one, never mutates it.
+    """
+
+    provider: str  # modelport's provider name ("openai-chat")
+    model: str  # the model asked for
+    served: str  # the model the response names (often a dated snapshot)
+    url: str = field(repr=False)  # a query string may hold a key
+    usage: Usage
+    at: float = field(default_factory=time.time)  # when: some prices depend on the date or hour
