@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -37,6 +38,7 @@ FAST = settings(
 )
 
 MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+THINKER = "anthropic.claude-3-7-sonnet-20250219-v1:0"  # a manual-budget thinking model
 ACCESS_KEY = "AKIDEXAMPLEMODELPORT"
 SECRET_KEY = "canary-SECRET-7f3a9c1e5b2d4f6a8c0e"  # must never appear in any error or repr
 REGION = "us-east-1"
@@ -299,16 +301,56 @@ class SignedEndpoint:
     accepted request. ``keys`` are the credentials it knows (access key to secret).
     """
 
-    def __init__(self, server: Any, keys: Mapping[str, str] = KEYS) -> None:
+    def __init__(
+        self,
+        server: Any,
+        keys: Mapping[str, str] = KEYS,
+        models: Iterable[str] = (MODEL, THINKER),
+    ) -> None:
         self.server = server
         self.keys = keys
         self.replies: list[Reply | Fault] = []
         self.problems: list[str] = []
         self.bodies: list[dict[str, Any]] = []
         self.signed_by: list[str] = []
-        quoted = MODEL.replace(":", "%3A")
+        self.paths: list[str] = []
+        self.listed: list[str] = []  # the target (path and query) of every listing request
+        for model in models:
+            self.serve(model)
+
+    def serve(self, model: str) -> None:
+        """Route ``model``'s two actions (by its quoted id, as Bedrock's paths carry it)."""
+        quoted = quote(model, safe="")
         for action in ("invoke", "invoke-with-response-stream"):
-            server.route("POST", f"/model/{quoted}/{action}", self._answer)
+            self.server.route("POST", f"/model/{quoted}/{action}", self._answer)
+
+    def listing(self, models: Mapping[str, Any], *profile_pages: Mapping[str, Any]) -> None:
+        """Serve the control plane: ``GET /foundation-models`` answers ``models``;
+        ``GET /inference-profiles`` answers ``profile_pages`` in order of ``nextToken``
+        (page ``i`` is asked for with the token ``"page-<i>"``, the first without)."""
+        pages = list(profile_pages)
+
+        def models_answer(req: RecordedRequest) -> Reply:
+            return self._signed_get(req) or Reply.json(dict(models))
+
+        def profiles_answer(req: RecordedRequest) -> Reply:
+            refused = self._signed_get(req)
+            if refused is not None:
+                return refused
+            token = dict(parse_qsl(req.query)).get("nextToken")
+            index = 0 if token is None else int(token.rsplit("-", 1)[1])
+            return Reply.json(dict(pages[index]))
+
+        self.server.route("GET", "/foundation-models", models_answer)
+        self.server.route("GET", "/inference-profiles", profiles_answer)
+
+    def _signed_get(self, req: RecordedRequest) -> Reply | None:
+        self.listed.append(req.target)
+        problem = signature_problem(req, self.server.url, keys=self.keys)
+        if problem is None:
+            return None
+        self.problems.append(problem)
+        return aws_error(403, "InvalidSignatureException", "signature mismatch")
 
     def add(self, *replies: Reply | Fault) -> None:
         self.replies.extend(replies)
@@ -324,6 +366,7 @@ class SignedEndpoint:
             )
         match = _AUTH_RE.match(req.headers.get("authorization", ""))
         self.signed_by.append(match["key"] if match else "")
+        self.paths.append(req.path)
         body = req.json()
         self.bodies.append(body)
         if body.get("anthropic_version") != "bedrock-2023-05-31":

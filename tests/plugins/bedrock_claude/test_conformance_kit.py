@@ -30,7 +30,9 @@ class TestBedrockClaudeConformance(ProviderConformance):
     conformance = Conformance(
         provider=BedrockClaudeProvider,
         recordings=[CORPUS / "bedrock-claude", HERE / "kit_recordings"],
-        model="anthropic.claude-3-5-sonnet-20240620-v1:0",
+        # A model that thinks: the kit runs in strict plugin mode, where a 3.x model would
+        # refuse reasoning_effort (it cannot think) instead of dropping it.
+        model="anthropic.claude-3-7-sonnet-20250219-v1:0",
         options={"region": "us-east-1"},
         base_url="{server}",
         api_key=None,

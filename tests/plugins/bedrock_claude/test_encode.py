@@ -16,12 +16,12 @@ from modelport.provider import (
     WireRequest,
 )
 
-from ._bedrock import ACCESS_KEY, MODEL, SECRET_KEY, provider
+from ._bedrock import ACCESS_KEY, MODEL, SECRET_KEY, THINKER, provider
 
 
-def body(**kw) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def body(model: str = MODEL, **kw) -> dict:  # type: ignore[no-untyped-def,type-arg]
     kw.setdefault("messages", [Message.user("hi")])
-    wire = provider().build_request(Request(model=MODEL, **kw))
+    wire = provider().build_request(Request(model=model, **kw))
     assert wire.body is not None
     return wire.body
 
@@ -192,25 +192,26 @@ def test_thinking_block_rebuilt_from_single_signature() -> None:
     ("effort", "budget"), [("low", 1024), ("medium", 4096), ("high", 16384), ("3000", 3000)]
 )
 def test_reasoning_effort_budget(effort: str, budget: int) -> None:
-    b = body(reasoning_effort=effort, temperature=0.1, top_p=0.5, max_tokens=100000)
+    b = body(THINKER, reasoning_effort=effort, temperature=0.1, top_p=0.5, max_tokens=100000)
     assert b["thinking"] == {"type": "enabled", "budget_tokens": budget}
     assert "temperature" not in b and "top_p" not in b
     assert b["max_tokens"] == 100000
 
 
 def test_thinking_raises_max_tokens_above_budget() -> None:
-    assert body(reasoning_effort="high", max_tokens=1000)["max_tokens"] == 16384 + 1000
-    assert body(reasoning_effort="high")["max_tokens"] == 16384 + 4096
-    assert body(reasoning_effort="low")["max_tokens"] == 4096  # already above the budget
+    assert body(THINKER, reasoning_effort="high", max_tokens=1000)["max_tokens"] == 16384 + 1000
+    assert body(THINKER, reasoning_effort="high")["max_tokens"] == 16384 + 4096
+    assert body(THINKER, reasoning_effort="low")["max_tokens"] == 4096  # above the budget
 
 
 def test_thinking_off_and_forced_tool() -> None:
-    assert "thinking" not in body(reasoning_effort="none", temperature=0.5)
+    assert "thinking" not in body(THINKER, reasoning_effort="none", temperature=0.5)
     tools = [ToolSpec(name="answer")]
-    b = body(reasoning_effort="high", tools=tools, tool_choice="answer", temperature=0)
-    assert "thinking" not in b and b["temperature"] == 0  # the forced tool wins
+    with pytest.warns(UserWarning, match="cannot think while a tool choice is forced"):
+        b = body(THINKER, reasoning_effort="high", tools=tools, tool_choice="answer", temperature=0)
+    assert "thinking" not in b and b["temperature"] == 0  # the forced tool wins, said aloud
     with pytest.raises(ConfigurationError, match="reasoning_effort"):
-        body(reasoning_effort="extreme")
+        body(THINKER, reasoning_effort="extreme")
 
 
 def test_sigv4_headers_and_secret_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:

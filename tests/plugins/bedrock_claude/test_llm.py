@@ -18,6 +18,7 @@ from ._bedrock import (
     ACCESS_KEY,
     MODEL,
     SECRET_KEY,
+    THINKER,
     SignedEndpoint,
     aws_error,
     chunk_frame,
@@ -49,10 +50,10 @@ def bedrock(aws_env: None) -> Iterator[SignedEndpoint]:
         assert endpoint.problems == []
 
 
-def llm(endpoint: SignedEndpoint, **kw: object) -> mp.LLM:
+def llm(endpoint: SignedEndpoint, model: str = MODEL, **kw: object) -> mp.LLM:
     kw.setdefault("cache", "never")
     return mp.LLM(  # type: ignore[arg-type]
-        f"bedrock-claude:{MODEL}",
+        f"bedrock-claude:{model}",
         base_url=endpoint.server.url,
         options={"region": "us-east-1"},
         retry=mp.RetryPolicy(max_retries=2, backoff_base=0.01, jitter=0),
@@ -200,7 +201,7 @@ def test_tool_loop_sends_thinking_back_unchanged(bedrock: SignedEndpoint, stream
         bedrock.add(events_reply(message_events(first)), events_reply(message_events(second)))
     else:
         bedrock.add(Reply.json(first), Reply.json(second))
-    with llm(bedrock, reasoning_effort="low") as model:
+    with llm(bedrock, THINKER, reasoning_effort="low") as model:
         if streamed:
             events = list(model.stream("Weather in Paris?", tools=[get_weather]))
             r = next(e.content for e in events if e.type == "final")
@@ -335,7 +336,7 @@ def test_http_validation_error_on_stream(bedrock: SignedEndpoint) -> None:
 
 def test_reasoning_effort_shaping_on_the_wire(bedrock: SignedEndpoint) -> None:
     bedrock.add(Reply.from_file(recording("anthropic-api-equivalent/messages-thinking.json")))
-    with llm(bedrock) as model:
+    with llm(bedrock, THINKER) as model:
         r = model.complete(
             "How many r in strawberry?",
             reasoning_effort="medium",

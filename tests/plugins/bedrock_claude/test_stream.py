@@ -294,6 +294,15 @@ def test_anthropic_error_event_in_chunk() -> None:
     with pytest.raises(ProviderServerError) as info:
         feed_chunks([*_start(), chunk_frame(event)])
     assert info.value.code == "overloaded_error"
+    assert info.value.status is None  # a stream event has no HTTP status; none is invented
+
+
+def test_overloaded_exception_frame_is_an_overload_without_a_status() -> None:
+    with pytest.raises(ProviderServerError) as info:
+        feed_chunks([*_start(), exception_frame("overloadedException", "Model is overloaded")])
+    err = info.value
+    assert type(err) is ProviderServerError and "overloaded" in str(err)
+    assert (err.status, err.code, err.retryable) == (None, "overloadedException", True)
 
 
 def test_truncated_before_message_stop() -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -277,6 +278,9 @@ def lmstudio_server(state: LMStudioState | None = None) -> Iterator[ScriptedServ
     """
     with ScriptedServer() as server:
         server.route("GET", "/api/v0/models", Reply.json(corpus_bytes("real-api-v0-models.json")))
+        for entry in corpus_json("real-api-v0-models.json")["data"]:  # one model's native info
+            path = f"/api/v0/models/{quote(entry['id'], safe='')}"
+            server.route("GET", path, Reply.json(entry))
         server.route("GET", "/v1/models", Reply.json(corpus_bytes("real-v1-models.json")))
         server.route("POST", "/v1/chat/completions", _chat(native=False))
         server.route("POST", "/api/v0/chat/completions", _chat(native=True))

@@ -201,9 +201,14 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_models(server: ScriptedServer) -> None:
     out = run_cli("models", "-m", "lmstudio", "--base-url", server.base_url)
     assert out.returncode == 0, out.stderr
-    ids = [m["id"] for m in corpus_json("real-api-v0-models.json")["data"]]
-    assert out.stdout.splitlines() == [f"lmstudio:{i}" for i in ids]
-    assert server.requests[-1].path == "/api/v0/models"
+    models = corpus_json("real-api-v0-models.json")["data"]
+    header, *rows = out.stdout.splitlines()
+    assert header.split()[:2] == ["MODEL", "CONTEXT"]  # then each model's profile
+    assert [row.split()[0] for row in rows] == [f"lmstudio:{m['id']}" for m in models]
+    for model, row in zip(models, rows, strict=True):
+        assert row.split()[1] == str(model["max_context_length"])
+    assert server.requests[0].path == "/api/v0/models"
+    assert out.stderr == ""
 
 
 def test_cli_lists_the_provider() -> None:

@@ -12,15 +12,33 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["BedrockClaudeProvider", "__version__"]
+__all__ = [
+    "GENERATIONS",
+    "BedrockClaudeProvider",
+    "Generation",
+    "__version__",
+    "aws_keys",
+    "aws_profile",
+]
 
 if TYPE_CHECKING:
+    from ._generations import GENERATIONS, Generation
+    from ._keys import aws_keys, aws_profile
     from ._provider import BedrockClaudeProvider
+
+_LAZY = {
+    "BedrockClaudeProvider": "._provider",
+    "GENERATIONS": "._generations",
+    "Generation": "._generations",
+    "aws_keys": "._keys",
+    "aws_profile": "._keys",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "BedrockClaudeProvider":
-        from ._provider import BedrockClaudeProvider
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'modelport_bedrock_claude' has no attribute {name!r}")
+    from importlib import import_module
 
-        return BedrockClaudeProvider
-    raise AttributeError(f"module 'modelport_bedrock_claude' has no attribute {name!r}")
+    return getattr(import_module(where, __name__), name)

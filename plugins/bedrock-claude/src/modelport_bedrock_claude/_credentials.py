@@ -51,7 +51,15 @@ class CredentialCache:
         "_source",
     )
 
-    def __init__(self, profile: str | None, *, model: str | None = None) -> None:
+    def __init__(
+        self,
+        profile: str | None,
+        *,
+        model: str | None = None,
+        static: SigningCredentials | None = None,
+    ) -> None:
+        """``static``: keys given by the caller (a credential set), used as they are: the chain
+        never runs and they never need a refresh."""
         self._profile = profile
         self._model = model
         # Two locks: ``session`` is also used on the request path (the profile's region), so
@@ -61,7 +69,7 @@ class CredentialCache:
         self._session: Any = None
         self._source: Any = None  # botocore Credentials / RefreshableCredentials
         self._needs_refresh: Callable[[float], bool] | None = None
-        self._current: SigningCredentials | None = None
+        self._current: SigningCredentials | None = static
         self._previous: SigningCredentials | None = None
 
     def __repr__(self) -> str:

@@ -1,9 +1,10 @@
 """Non-streamed bodies: an Anthropic Messages object (InvokeModel's answer) as a ``Response``.
 
-Usage follows modelport's convention (``cached_tokens`` is part of ``input_tokens``): Claude's
-``input_tokens`` counts only the uncached tail of the prompt, so ``input_tokens`` here is
-``input_tokens + cache_read_input_tokens + cache_creation_input_tokens`` and the raw numbers are
-kept in ``provider_metadata`` (``cache_creation_input_tokens``, ``uncached_input_tokens``).
+Usage follows modelport's convention (cache reads and writes are part of ``input_tokens``):
+Claude's ``input_tokens`` counts only the uncached tail of the prompt, so ``input_tokens`` here
+is ``input_tokens + cache_read_input_tokens + cache_creation_input_tokens``, with the reads as
+``cached_tokens`` and the writes as ``cache_write_tokens``; the raw numbers are kept in
+``provider_metadata`` (``cache_creation_input_tokens``, ``uncached_input_tokens``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from modelport.provider import (
     Response,
     ToolCall,
     Usage,
+    anthropic_usage,
     normalize_stop_reason,
     protocol_error,
 )
@@ -27,27 +29,24 @@ from ._errors import PROVIDER
 __all__ = ["decode_response", "usage_counts", "usage_metadata"]
 
 
+def usage_counts(usage: Any) -> tuple[int, int, int, int, int]:
+    """(input incl. cache, output, reasoning, cache read, cache write) from an Anthropic
+    ``usage`` object (``modelport.provider.anthropic_usage``, shared with every
+    Anthropic-shaped provider)."""
+    delta = anthropic_usage(usage)
+    if delta is None:
+        return 0, 0, 0, 0, 0
+    return (
+        delta.input_tokens,
+        delta.output_tokens,
+        delta.reasoning_tokens,
+        delta.cached_tokens,
+        delta.cache_write_tokens,
+    )
+
+
 def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    return 0
-
-
-def usage_counts(usage: Any) -> tuple[int, int, int, int]:
-    """(input incl. cache, output, reasoning, cache read) from an Anthropic ``usage`` object."""
-    if not isinstance(usage, dict):
-        return 0, 0, 0, 0
-    read = _int(usage.get("cache_read_input_tokens"))
-    created = _int(usage.get("cache_creation_input_tokens"))
-    details = usage.get("output_tokens_details")
-    reasoning = _int(details.get("thinking_tokens")) if isinstance(details, dict) else 0
-    inp = _int(usage.get("input_tokens"))
-    total_in = inp + read + created if (inp or read or created) else 0
-    return total_in, _int(usage.get("output_tokens")), reasoning, read
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def usage_metadata(usage: Any) -> dict[str, Any]:
@@ -113,14 +112,20 @@ def decode_response(body: bytes, request: Request | None, *, model: str) -> Resp
     if isinstance(data.get("stop_sequence"), str):
         metadata["stop_sequence"] = data["stop_sequence"]
     metadata.update(usage_metadata(data.get("usage")))
-    i, o, r, c = usage_counts(data.get("usage"))
+    i, o, r, c, w = usage_counts(data.get("usage"))
     answer = "".join(text)
     thought = "".join(reasoning) or None
     response = Response(
         text=answer,
         reasoning=thought,
         tool_calls=calls,
-        usage=Usage(input_tokens=i, output_tokens=o, reasoning_tokens=r, cached_tokens=c),
+        usage=Usage(
+            input_tokens=i,
+            output_tokens=o,
+            reasoning_tokens=r,
+            cached_tokens=c,
+            cache_write_tokens=w,
+        ),
         stop_reason=normalize_stop_reason(raw_stop),
         raw_stop_reason=raw_stop,
         model=str(data.get("model") or (request.model if request is not None else model) or ""),

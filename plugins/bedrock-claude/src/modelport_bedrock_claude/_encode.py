@@ -9,7 +9,9 @@ What goes where (see ``docs/providers/bedrock-claude.md``):
 - thinking blocks of earlier assistant turns are sent back first and unchanged (with their
   signatures), from ``provider_metadata[THINKING_BLOCKS_KEY]``: Claude rejects a tool loop
   whose assistant turn lost its signed thinking block;
-- ``reasoning_effort`` turns on extended thinking, shaped as Claude demands (``shape_thinking``).
+- sampling parameters and thinking are shaped by the model's profile (``_shape``);
+- ``prompt_cache=`` places ``cache_control`` breakpoints (``modelport.provider``'s
+  ``add_cache_breakpoints``, shared by every Anthropic-shaped provider).
 """
 
 from __future__ import annotations
@@ -21,55 +23,40 @@ from modelport.provider import (
     ConfigurationError,
     ImagePart,
     Message,
+    ModelProfile,
     ProviderSettings,
     Request,
     TextPart,
     ToolCall,
+    add_cache_breakpoints,
 )
+
+from ._generations import profile_for
+from ._shape import Drops, shape_body
 
 __all__ = [
     "ANTHROPIC_VERSION",
     "DEFAULT_MAX_TOKENS",
-    "EFFORT_BUDGETS",
     "THINKING_BLOCKS_KEY",
     "encode_messages",
     "encode_request",
-    "thinking_budget",
 ]
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 DEFAULT_MAX_TOKENS = 4096
 THINKING_BLOCKS_KEY = "thinking_blocks"
-MIN_THINKING_BUDGET = 1024
-EFFORT_BUDGETS: dict[str, int] = {
-    "minimal": 1024,
-    "low": 1024,
-    "medium": 4096,
-    "high": 16384,
-}
-_OFF = frozenset({"none", "off", "disabled", "0", ""})
 _THINKING_TYPES = frozenset({"thinking", "redacted_thinking"})
 _CLAUDE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
-def thinking_budget(effort: str | None) -> int | None:
-    """The ``budget_tokens`` for a ``reasoning_effort``, or None for "no thinking"."""
-    if effort is None:
-        return None
-    value = effort.strip().lower()
-    if value in _OFF:
-        return None
-    if value in EFFORT_BUDGETS:
-        return EFFORT_BUDGETS[value]
-    if value.isdigit():
-        return int(value)
-    raise ConfigurationError(
-        f"reasoning_effort must be one of {sorted(EFFORT_BUDGETS)}, 'none' or a token budget "
-        f"such as '8000' for bedrock-claude, not {effort!r}"
-    )
-
-
-def encode_request(request: Request, settings: ProviderSettings) -> dict[str, Any]:
+def encode_request(
+    request: Request,
+    settings: ProviderSettings,
+    profile: ModelProfile | None = None,
+    drops: Drops | None = None,
+) -> dict[str, Any]:
+    """The body for ``request``, shaped for what ``profile`` says the model accepts (its own
+    table row when not given), then marked for prompt caching when the call asks."""
     if request.response_format is not None:
         raise ConfigurationError(
             "bedrock-claude returns structured output through a forced tool call; use the "
@@ -89,6 +76,8 @@ def encode_request(request: Request, settings: ProviderSettings) -> dict[str, An
         body["temperature"] = request.temperature
     if request.top_p is not None:
         body["top_p"] = request.top_p
+    if request.top_k is not None:
+        body["top_k"] = request.top_k
     if request.stop:
         body["stop_sequences"] = list(request.stop)
     if request.tools:
@@ -96,31 +85,13 @@ def encode_request(request: Request, settings: ProviderSettings) -> dict[str, An
         choice = _tool_choice(request.tool_choice, request.parallel_tool_calls)
         if choice is not None:
             body["tool_choice"] = choice
-    budget = thinking_budget(request.reasoning_effort)
-    if budget is not None:
-        shape_thinking(body, budget, request.max_tokens, default_max)
+    if profile is None:
+        profile = profile_for(request.model or settings.model)
+    if drops is None:
+        drops = Drops(strict=settings.strict)
+    shape_body(body, request, profile, drops, default_max=default_max)
+    add_cache_breakpoints(body, request.prompt_cache)
     return body  # the core merges ``extra_body`` on top, after every shaping hook
-
-
-def shape_thinking(
-    body: dict[str, Any], budget: int, asked_max: int | None, default_max: int
-) -> None:
-    """Turn on extended thinking the way Claude accepts it, or leave it off.
-
-    - a forced tool choice (``any`` / ``tool``, e.g. structured output) cannot be combined with
-      thinking: the forced tool wins and thinking stays off;
-    - ``temperature`` and ``top_p`` are removed (thinking requires the default temperature 1);
-    - ``max_tokens`` must exceed ``budget_tokens``: when it does not, it becomes the budget plus
-      the requested ``max_tokens`` (or the default), so the answer keeps its own room.
-    """
-    choice = body.get("tool_choice")
-    if isinstance(choice, dict) and choice.get("type") in ("any", "tool"):
-        return
-    body["thinking"] = {"type": "enabled", "budget_tokens": budget}
-    body.pop("temperature", None)
-    body.pop("top_p", None)
-    if body["max_tokens"] <= budget:
-        body["max_tokens"] = budget + (asked_max if asked_max is not None else default_max)
 
 
 def _tool(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:

@@ -44,6 +44,9 @@ _AUTH = frozenset(
 )
 _THROTTLE = frozenset({"throttlingexception", "toomanyrequestsexception"})
 _QUOTA = frozenset({"servicequotaexceededexception"})
+# The model is overloaded: a server-side condition that passes, so retryable. Inside a stream it
+# arrives with no HTTP status, and none is invented for it.
+_OVERLOAD = frozenset({"overloadedexception", "overloaded_error"})
 _NOT_FOUND = frozenset({"resourcenotfoundexception"})
 _SERVER_STATUS = {
     "internalserverexception": 500,
@@ -64,8 +67,8 @@ _CONTEXT_PHRASES = (
     "too many input tokens",
 )
 # Anthropic error event types (``{"type": "error", "error": {"type": ...}}``) inside a chunk.
-_ANTHROPIC_TYPES = {
-    "overloaded_error": ("serviceunavailableexception", 529),
+_ANTHROPIC_TYPES: dict[str, tuple[str, int | None]] = {
+    "overloaded_error": ("overloadedexception", None),
     "api_error": ("internalserverexception", 500),
     "rate_limit_error": ("throttlingexception", 429),
     "invalid_request_error": ("validationexception", 400),
@@ -113,6 +116,10 @@ def classify(
         # A quota is not a rate window: waiting does not bring it back, so never retried.
         err = RateLimitError(
             f"service quota exceeded: {message}", status=status or 400, retryable=False, **kw
+        )
+    elif key in _OVERLOAD:
+        err = ProviderServerError(
+            f"model overloaded: {message}", status=status, retryable=True, **kw
         )
     elif key in _AUTH:
         err = AuthenticationError(f"authentication failed: {message}", status=status or 403, **kw)

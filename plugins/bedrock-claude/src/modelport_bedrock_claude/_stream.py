@@ -86,7 +86,7 @@ class BedrockStreamDecoder:
         self._stopped = False
         self._blocks: dict[int, _Block] = {}
         self._thinking: list[dict[str, Any]] = []
-        self._usage = [0, 0, 0, 0]  # input, output, reasoning, cached: running totals
+        self._usage = [0, 0, 0, 0, 0]  # input, output, reasoning, read, write: running totals
 
     # -- framing -----------------------------------------------------------------------------
 
@@ -214,9 +214,8 @@ class BedrockStreamDecoder:
     def _add_usage(self, usage: Any) -> UsageDelta | None:
         if not isinstance(usage, dict):
             return None
-        i, o, r, c = usage_counts(usage)
         current = self._usage
-        for pos, value in enumerate((i, o, r, c)):
+        for pos, value in enumerate(usage_counts(usage)):
             if value:
                 current[pos] = value
         return UsageDelta(*current)

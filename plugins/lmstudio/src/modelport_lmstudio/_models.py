@@ -30,9 +30,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelport.provider import ProviderProtocolError
+from modelport.provider import ModelReport, ProviderProtocolError
 
-__all__ = ["PROVIDER", "LMStudioModel", "excerpt", "parse_model_info", "protocol_error"]
+__all__ = [
+    "PROVIDER",
+    "LMStudioModel",
+    "excerpt",
+    "parse_model_info",
+    "profile_report",
+    "protocol_error",
+]
 
 PROVIDER = "lmstudio"
 
@@ -115,6 +122,33 @@ def parse_model_info(
             if info is not None:
                 out.append(info)
     return out
+
+
+def profile_report(body: bytes, model: str) -> ModelReport:
+    """What LM Studio says about ``model``, from one model's object (``/api/v0/models/{id}``)
+    or a list holding it: the loaded context length (else the model's maximum, the window a
+    load may give it), vision (``type: vlm`` or the ``vision`` capability) and tool use."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise protocol_error(f"model info is not JSON: {excerpt(body)}", model=model) from None
+    if isinstance(data, Mapping) and "data" not in data and "models" not in data:
+        info = _model(data)  # the one model the URL named
+    else:
+        info = next((m for m in parse_model_info(data, model=model) if m.id == model), None)
+    report = ModelReport()
+    if info is None:
+        return report
+    window = info.loaded_context_length or info.max_context_length
+    if window:
+        report["context_window"] = window
+    if "vision" in info.capabilities or info.type == "vlm":
+        report["images"] = True
+    elif info.type == "llm" or isinstance(info.raw.get("capabilities"), Mapping):
+        report["images"] = False
+    if "tool_use" in info.capabilities:
+        report["tools"] = True
+    return report
 
 
 def model_ids(body: bytes, *, model: str | None = None) -> list[str]:

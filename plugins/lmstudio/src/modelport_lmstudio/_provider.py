@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from modelport.provider import (
     BaseProvider,
     ConfigurationError,
     LLMError,
+    ModelReport,
     ModelRequestError,
     ProviderSettings,
     Request,
@@ -36,7 +37,7 @@ from modelport_openai_chat import OpenAIChatProvider
 
 from . import __version__
 from ._errors import relabel
-from ._models import PROVIDER, LMStudioModel, model_ids, parse_model_info
+from ._models import PROVIDER, LMStudioModel, model_ids, parse_model_info, profile_report
 from ._native import LMStudioStreamDecoder, apply_native
 
 __all__ = ["LMStudioProvider"]
@@ -140,6 +141,16 @@ class LMStudioProvider(BaseProvider):
         assert isinstance(err, ModelRequestError)
         return err
 
+    # -- token counting --------------------------------------------------------------------
+
+    def token_count_request(self, request: Request) -> WireRequest | None:
+        """``None``: the core's marked estimate. LM Studio's HTTP APIs (REST v0/v1, OpenAI- and
+        Anthropic-compatible) have no counting endpoint; its engine's tokenizer is reachable only
+        through the SDK's WebSocket RPC, and a ``max_tokens=1`` request would generate. Not
+        openai-chat's ``/tokenize``: LM Studio embeds llama.cpp without its HTTP server, so
+        asking would only cost a 404."""
+        return None
+
     # -- models ----------------------------------------------------------------------------
 
     def models_request(self) -> WireRequest | None:
@@ -150,6 +161,20 @@ class LMStudioProvider(BaseProvider):
     def parse_models(self, body: bytes) -> list[str]:
         """Model ids from an /api/v0/models, /api/v1/models or /v1/models body."""
         return model_ids(body, model=self.settings.model)
+
+    def profile_requests(self, model: str) -> list[WireRequest]:
+        """``/api/v0/models/{model}`` (one model's native info), or the ``/api/v1/models``
+        catalogue with ``models_api="v1"``; the OpenAI-compatible list has ids only."""
+        accept = {"Accept": "application/json"}
+        if self._models_path == "/api/v0/models":
+            url = f"{self.root_url}/api/v0/models/{quote(model, safe='')}"
+            return [WireRequest(method="GET", url=url, headers=accept)]
+        if self._models_path == "/api/v1/models":
+            return [WireRequest(method="GET", url=f"{self.root_url}/api/v1/models", headers=accept)]
+        return []
+
+    def parse_profile(self, wire: WireRequest, body: bytes, model: str) -> ModelReport:
+        return profile_report(body, model)
 
     def parse_model_info(self, body: bytes) -> list[LMStudioModel]:
         """``parse_model_info`` of the body ``models_request()`` fetched."""
