@@ -8,6 +8,10 @@ the provider's capability (``structured_output`` on the provider class):
 - ``"tool"``: a forced call of a tool whose parameters are the schema; the arguments are the answer;
 - ``"prompt"``: the schema is put in a system message and the answer parsed as JSON.
 
+With ``two_pass`` (``_two_pass``: thinking requested where the model cannot think and be
+forced into a schema in one call), the call's own request carries none of that: the first
+pass thinks and answers freely, and the second pass uses the strategy to structure it.
+
 ``Response.structured`` is the validated instance. Truncation (``length``), a refusal
 (``RefusalError``) and invalid output are ``StructuredOutputError`` with the raw text.
 """
@@ -40,8 +44,16 @@ class Structured:
 
     spec: Any  # _schema.OutputSpec
     strategy: Strategy
+    two_pass: bool = False
 
     def request_fields(self) -> dict[str, Any]:
+        """The Request fields of the call itself (none for a two-pass call's free first pass)."""
+        return {} if self.two_pass else self.strategy_fields()
+
+    def system_prompt(self) -> str | None:
+        return None if self.two_pass else self.strategy_prompt()
+
+    def strategy_fields(self) -> dict[str, Any]:
         """The Request fields this strategy sets."""
         spec = self.spec
         if self.strategy == "json_schema":
@@ -56,7 +68,7 @@ class Structured:
             return {"tools": [tool], "tool_choice": spec.name}
         return {}
 
-    def system_prompt(self) -> str | None:
+    def strategy_prompt(self) -> str | None:
         if self.strategy != "prompt":
             return None
         return (
@@ -72,16 +84,20 @@ class Structured:
         return response.text
 
 
-def resolve_response_format(value: Any, strategy: str = "json_schema") -> Structured | None:
+def resolve_response_format(
+    value: Any, strategy: str = "json_schema", *, two_pass: bool = False
+) -> Structured | None:
     if value is None:
         return None
     if strategy not in STRATEGIES:
-        raise ConfigurationError(f"structured output strategy must be one of {STRATEGIES}")
+        raise ConfigurationError(
+            f"structured output strategy must be one of {(*STRATEGIES, 'two_pass')}"
+        )
     from ._schema import output_spec
 
     if isinstance(value, ResponseFormat):
         value = {"name": value.name, "schema": value.json_schema, "strict": value.strict}
-    return Structured(output_spec(value), strategy)  # type: ignore[arg-type]
+    return Structured(output_spec(value), strategy, two_pass)  # type: ignore[arg-type]
 
 
 def parse_structured(response: Response, structured: Structured | None) -> Response:
