@@ -18,8 +18,9 @@ from typing import Any
 from .._engine._actions import Done, RunTools
 from .._events import StreamEvent
 from .._response import ToolResult
+from ._review import AsyncQuestion, Question
 
-__all__ = ["run_turn_async", "run_turn_sync"]
+__all__ = ["AsyncQuestion", "Question", "run_turn_async", "run_turn_sync"]
 
 
 class _Finished:
@@ -48,6 +49,20 @@ def run_turn_sync(
         return
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
     runner.emit = inbox.put
+    asked: list[Question] = []
+
+    def ask(event: StreamEvent) -> Any:
+        """A generator tool's review_request: the driver answers it with the caller's send()."""
+        question = Question(event)
+        asked.append(question)
+        inbox.put(question)
+        return question.wait()
+
+    async def aask(event: StreamEvent) -> Any:
+        # An async generator tool of a sync call runs on the background loop: wait off it.
+        return await asyncio.to_thread(ask, event)
+
+    runner.ask, runner.aask = ask, aask
     waiting.append(inbox)
 
     def work(index: int) -> None:
@@ -73,15 +88,24 @@ def run_turn_sync(
                 yield item
     finally:
         waiting.remove(inbox)
+        for question in asked:  # left unanswered (the caller stopped): no tool waits forever
+            question.answer(None)
     if failure is not None:
         raise failure
     yield Done(results)
 
 
-async def run_turn_async(action: RunTools) -> AsyncIterator[StreamEvent | Done]:
+async def run_turn_async(action: RunTools) -> AsyncIterator[StreamEvent | AsyncQuestion | Done]:
     runner, calls, decisions = action.runner, action.calls, action.decisions
-    events: asyncio.Queue[StreamEvent] = asyncio.Queue()
+    events: asyncio.Queue[StreamEvent | AsyncQuestion] = asyncio.Queue()
     runner.emit = events.put_nowait
+
+    async def aask(event: StreamEvent) -> Any:
+        question = AsyncQuestion(event)
+        events.put_nowait(question)
+        return await question.wait()
+
+    runner.aask = aask
     tasks = [asyncio.ensure_future(runner.run(call, decisions.get(call.id))) for call in calls]
     pending: set[asyncio.Future[Any]] = set(tasks)
     try:
