@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Peers installed apart from the dev environment (``pip install --target DIR litellm``) are
+# found after everything else, so their copies of shared packages never shadow the real ones.
+if _peers := os.environ.get("MODELPORT_BENCH_PEERS_PATH"):
+    sys.path.append(_peers)
+# LiteLLM fetches its model price list over the network at import unless told not to.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from _peers import LITELLM, OPENAI, Peers
 from run import (
     CHUNKS,
     CONCURRENCY,
@@ -56,6 +64,9 @@ MP_AIO = "modelport, aiohttp transport"
 MP_HX = "modelport, default transport (httpx2)"
 
 
+Fn = Callable[[], Awaitable[object]]
+
+
 @dataclass(frozen=True)
 class Config:
     seq_requests: int
@@ -77,7 +88,7 @@ QUICK = Config(
 class Clients:
     """Every async client, each with its own pool on the one event loop of the run."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, peers: bool = False) -> None:
         import aiohttp
         import httpx2
         import modelport as mp
@@ -99,12 +110,29 @@ class Clients:
         self.mp_aio = mp.LLM(f"openai-chat:{MODEL}", transport="aiohttp", **common)
         self.mp_aio_think = mp.LLM(f"openai-chat:{THINK_MODEL}", transport="aiohttp", **common)
         self.mp_hx = mp.LLM(f"openai-chat:{MODEL}", transport="httpx2", **common)
+        self.peers = Peers(base_url) if peers else None
 
     async def aclose(self) -> None:
         for llm in (self.mp_aio, self.mp_aio_think, self.mp_hx):
             await llm.aclose()
         await self.aio.close()
         await self.hx.aclose()
+        if self.peers is not None:
+            await self.peers.aclose()
+
+    def completers(self) -> dict[str, Fn]:
+        """Every client's one non-streamed request, by name (the peers when asked for)."""
+        out: dict[str, Fn] = {
+            RAW_AIO: self.aio_complete,
+            RAW_HX: self.hx_complete,
+            MP_AIO: lambda: self.mp_complete(self.mp_aio),
+            MP_HX: lambda: self.mp_complete(self.mp_hx),
+        }
+        if self.peers is not None:
+            out[OPENAI] = self.peers.oa_complete
+            if self.peers.litellm is not None:
+                out[LITELLM] = self.peers.ll_complete
+        return out
 
     # non-streamed: the answer text
     async def aio_complete(self) -> str:
@@ -146,9 +174,6 @@ class Clients:
         return "".join(answer), "".join(reasoning)
 
 
-Fn = Callable[[], Awaitable[object]]
-
-
 async def measure(clients: dict[str, Fn], rounds: int, per_round: int, warmup: int) -> Any:
     """(wall, cpu) samples per client: rounds in rotating order, ``per_round`` calls each."""
     for fn in clients.values():
@@ -168,12 +193,7 @@ async def measure(clients: dict[str, Fn], rounds: int, per_round: int, warmup: i
 async def bench_sequential(c: Clients, server: BenchServer, cfg: Config) -> dict[str, Any]:
     n = cfg.seq_requests
     say(f"1. sequential acomplete ({n} per round, median of {cfg.seq_rounds} rounds)")
-    one: dict[str, Fn] = {
-        RAW_AIO: c.aio_complete,
-        RAW_HX: c.hx_complete,
-        MP_AIO: lambda: c.mp_complete(c.mp_aio),
-        MP_HX: lambda: c.mp_complete(c.mp_hx),
-    }
+    one = c.completers()
     answers = {name: await fn() for name, fn in one.items()}
     if len(set(answers.values())) != 1:
         say(f"  WARNING: clients disagree on the answer: {answers}")
@@ -223,6 +243,10 @@ async def bench_streams(c: Clients, cfg: Config) -> dict[str, Any]:
         f"{MP_AIO} astream": lambda: c.mp_stream(c.mp_aio),
         f"{MP_HX} astream": lambda: c.mp_stream(c.mp_hx),
     }
+    if c.peers is not None:
+        plain[f"{OPENAI} stream=True"] = c.peers.oa_stream
+        if c.peers.litellm is not None:
+            plain[f"{LITELLM} stream=True"] = c.peers.ll_stream
     think: dict[str, Fn] = {
         f"think: {RAW_AIO} line iteration": lambda: c.aio_lines(c.tbody),
         f"think: {MP_AIO} astream": lambda: c.mp_stream(c.mp_aio_think),
@@ -245,8 +269,11 @@ async def bench_streams(c: Clients, cfg: Config) -> dict[str, Any]:
         for name in group:
             mw, mc = median(wall[name]), median(cpu[name])
             speed = 1 / paired_ratio(wall[name], wall[base], k)
+            # The same from client CPU: steadier when other jobs share the machine's cores.
+            cpu_speed = 1 / paired_ratio(cpu[name], cpu[base], k)
             res[name] = {"chunks_per_s": CHUNKS / mw, "cpu_us_per_chunk": mc / CHUNKS * 1e6}
             res[name]["ratio"] = speed
+            res[name]["cpu_ratio"] = cpu_speed
             rows.append(
                 [
                     name,
@@ -254,20 +281,17 @@ async def bench_streams(c: Clients, cfg: Config) -> dict[str, Any]:
                     f"±{spread(wall[name]):.0%}",
                     f"{mc / CHUNKS * 1e6:.1f}",
                     f"{speed:.2f}x",
+                    f"{cpu_speed:.2f}x",
                 ]
             )
-    say(table(["client", "chunks/s", "noise", "CPU µs/chunk", "speed vs aiohttp lines"], rows))
+    heads = ["client", "chunks/s", "noise", "CPU µs/chunk", "speed vs aiohttp lines", "by CPU"]
+    say(table(heads, rows))
     return res
 
 
 async def bench_concurrent(c: Clients, cfg: Config) -> dict[str, Any]:
     say(f"3. {CONCURRENCY} requests in flight (asyncio.gather; median of {cfg.conc_rounds})")
-    one: dict[str, Fn] = {
-        RAW_AIO: c.aio_complete,
-        RAW_HX: c.hx_complete,
-        MP_AIO: lambda: c.mp_complete(c.mp_aio),
-        MP_HX: lambda: c.mp_complete(c.mp_hx),
-    }
+    one = c.completers()
 
     def batch(fn: Fn) -> Fn:
         async def run() -> None:
@@ -328,15 +352,20 @@ def summary(seq: dict[str, Any], streams: dict[str, Any], conc: dict[str, Any]) 
         say(f"  modelport-aiohttp {label}: {value:.2f}x (target {op} {target}x): {verdict}")
 
 
-async def run_all(base_url: str, server: BenchServer, cfg: Config) -> dict[str, Any]:
-    c = Clients(base_url)
+async def run_all(
+    base_url: str, server: BenchServer, cfg: Config, peers: bool = False
+) -> dict[str, Any]:
+    """Sections 1-3; ``peers``: the openai SDK and LiteLLM (when installed) measured too, and
+    the summary left to the caller (``bench_targets.py``)."""
+    c = Clients(base_url, peers=peers)
     try:
         seq = await bench_sequential(c, server, cfg)
         streams = await bench_streams(c, cfg)
         conc = await bench_concurrent(c, cfg)
     finally:
         await c.aclose()
-    summary(seq, streams, conc)
+    if not peers:
+        summary(seq, streams, conc)
     return {"sequential": seq, "streams": streams, "concurrent": conc}
 
 

@@ -69,3 +69,46 @@ def test_utf8_split_inside_a_character() -> None:
     data = "data: héllo ✓\n\n".encode()
     for i in range(len(data)):
         assert decode([data[:i], data[i:]]) == [SSEEvent("message", "héllo ✓")]
+
+
+# Streams built from the pieces servers send, to hold the one-event-per-chunk fast path to the
+# same events as the line-by-line path (a whole stream in one chunk takes the latter).
+_PIECES = st.sampled_from(
+    [
+        b'data: {"x": 1}\n\n',  # the fast path's shape
+        b"data: caf\xc3\xa9\n\n",
+        b"data: \n\n",
+        b"data: a\ndata: b\n\n",  # two data lines: one event
+        b"data: a\n",  # a data line whose blank line comes in a later piece
+        b"\n",
+        b"event: error\n",
+        b"id: 42\n",
+        b": keep-alive\n",
+        b"data: crlf\r\n\r\n",
+        b"data: cr\r\r",
+        b"data: tail\r",  # a CR at the end of one chunk, its LF maybe at the start of the next
+        b"\ndata: after-lf\n\n",
+        b"retry: 5\n",
+        b"data:no-space\n\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=12), st.lists(st.integers(0, 10_000), max_size=8))
+def test_event_sized_and_arbitrary_chunks_give_the_same_events(
+    pieces: list[bytes], cuts: list[int]
+) -> None:
+    whole = b"".join(pieces)
+    expected = decode([whole])
+    assert decode(pieces) == expected
+    assert decode(split(whole, cuts)) == expected
+
+
+def test_one_event_per_chunk_keeps_the_last_event_id_and_name_rules() -> None:
+    chunks = [b"id: 7\n", b"data: a\n\n", b"event: ping\n", b"data: b\n\n", b"data: c\n\n"]
+    assert decode(chunks) == [
+        SSEEvent("message", "a", "7"),
+        SSEEvent("ping", "b", "7"),
+        SSEEvent("message", "c", "7"),
+    ]

@@ -379,3 +379,61 @@ def test_sync_calls_go_to_the_sync_transport(server: ScriptedServer, chat: Path)
     agents = [r.headers.get("user-agent", "") for r in server.requests]
     assert "aiohttp" not in " ".join(agents)  # neither went through aiohttp
     assert "httpx" in agents[0].lower()
+
+
+# -- reads: whatever has arrived -----------------------------------------------------------------
+
+
+def _chunk(content: str) -> bytes:
+    payload = {"id": "c1", "model": "m", "choices": [{"index": 0, "delta": {"content": content}}]}
+    return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+
+def test_many_events_in_one_read_give_every_event(server: ScriptedServer) -> None:
+    """A body read in one piece (readany hands the decoder many events at once) streams the
+    same events as one event per read."""
+    words = [f"w{i} " for i in range(200)]
+    body = b"".join(_chunk(w) for w in words)
+    body += b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}\n\n'
+    body += b"data: [DONE]\n\n"
+    server.add(Reply.sse([body]))  # one HTTP chunk
+    server.add(Reply.sse(body))  # split into one HTTP chunk per event
+
+    async def run() -> list[str]:
+        async with mp.LLM(
+            "openai-chat:m", base_url=server.url, api_key="k", cache="never", transport="aiohttp"
+        ) as llm:
+            out = []
+            for _ in range(2):
+                out.append(
+                    "".join([e.content async for e in llm.astream("hi") if e.type == "answer"])
+                )
+            return out
+
+    assert asyncio.run(run()) == ["".join(words)] * 2
+
+
+def test_text_before_an_error_event_in_the_same_read_is_delivered(server: ScriptedServer) -> None:
+    """Text and an error event arriving in one read: the text reaches the caller, then the
+    typed error, and the call is not retried (output was seen)."""
+    error = b'data: {"error": {"message": "overloaded", "type": "server_error"}}\n\n'
+    server.add(Reply.sse([_chunk("Hello ") + _chunk("world") + error]))
+
+    async def run() -> tuple[list[str], BaseException | None]:
+        seen: list[str] = []
+        async with mp.LLM(
+            "openai-chat:m", base_url=server.url, api_key="k", cache="never", transport="aiohttp"
+        ) as llm:
+            try:
+                async for e in llm.astream("hi"):
+                    if e.type == "answer":
+                        seen.append(e.content)
+            except mp.LLMError as exc:
+                return seen, exc
+        return seen, None
+
+    seen, failure = asyncio.run(run())
+    assert "".join(seen) == "Hello world"
+    assert isinstance(failure, mp.ModelRequestError)
+    assert "overloaded" in str(failure)
+    assert len(server.requests) == 1

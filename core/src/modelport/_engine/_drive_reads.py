@@ -9,8 +9,9 @@ closing it ends both (and the watchdog).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._errors import LLMTimeoutError, ModelRequestError
@@ -26,23 +27,30 @@ __all__ = ["AsyncChunks", "SyncChunks", "close_sync", "read_async", "read_sync"]
 class SyncChunks:
     __slots__ = ("it", "raw")
 
-    def __init__(self, raw: RawResponse, it: Generator[bytes, None, None]) -> None:
+    def __init__(self, raw: RawResponse, it: Iterator[bytes]) -> None:
         self.raw = raw
         self.it = it
 
     def close(self) -> None:
         try:
-            self.it.close()  # ends the deadline watchdog of ``read_sync``
+            if inspect.isgenerator(self.it):
+                self.it.close()  # ends the deadline watchdog of ``read_sync``
         finally:
             self.raw.close()
 
 
-def read_sync(call: Call, raw: RawResponse) -> Generator[bytes, None, None]:
-    """The body's chunks, with first-chunk and total deadlines enforced by the watchdog."""
+def read_sync(call: Call, raw: RawResponse) -> Iterator[bytes]:
+    """The body's chunks, with first-chunk and total deadlines enforced by the watchdog.
+
+    Without those deadlines (the default), the transport's own iterator: no layer per chunk."""
     t = call.timeouts
     if t.first_chunk is None and t.total is None:
-        yield from raw.iter_bytes()
-        return
+        return raw.iter_bytes()
+    return _read_sync_deadlines(call, raw)
+
+
+def _read_sync_deadlines(call: Call, raw: RawResponse) -> Generator[bytes, None, None]:
+    t = call.timeouts
     now = time.monotonic()
     started = now - (time.perf_counter() - call.started)
     phase = "first_chunk"
@@ -82,23 +90,30 @@ def close_sync(handle: Any) -> None:
 class AsyncChunks:
     __slots__ = ("it", "raw")
 
-    def __init__(self, raw: AsyncRawResponse, it: AsyncGenerator[bytes, None]) -> None:
+    def __init__(self, raw: AsyncRawResponse, it: AsyncIterator[bytes]) -> None:
         self.raw = raw
         self.it = it
 
     async def aclose(self) -> None:
         try:
-            await self.it.aclose()
+            if inspect.isasyncgen(self.it):
+                await self.it.aclose()
         finally:
             await self.raw.aclose()
 
 
-async def read_async(call: Call, raw: AsyncRawResponse) -> AsyncGenerator[bytes, None]:
+def read_async(call: Call, raw: AsyncRawResponse) -> AsyncIterator[bytes]:
+    """The body's chunks, each read awaited under the first-chunk or total deadline.
+
+    Without those deadlines (the default), the transport's own iterator: no layer per chunk."""
     t = call.timeouts
     if t.first_chunk is None and t.total is None:
-        async for chunk in raw.aiter_bytes():
-            yield chunk
-        return
+        return raw.aiter_bytes().__aiter__()
+    return _read_async_deadlines(call, raw)
+
+
+async def _read_async_deadlines(call: Call, raw: AsyncRawResponse) -> AsyncGenerator[bytes, None]:
+    t = call.timeouts
     loop = asyncio.get_running_loop()
     started = loop.time() - (time.perf_counter() - call.started)
     total_at = started + t.total if t.total is not None else None

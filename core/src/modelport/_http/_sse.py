@@ -47,6 +47,25 @@ class SSEDecoder:
             self._pending_cr = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
+        if (
+            # Fast path: the chunk is exactly one single-line data event and nothing is
+            # pending, the way most servers flush each token. Same event as the loop below.
+            chunk[-2:] == b"\n\n"
+            and chunk[:6] == b"data: "
+            and not self._buf
+            and not self._data
+            and not self._event
+            and chunk.count(b"\n") == 2
+            and b"\r" not in chunk
+        ):
+            ident = self._id
+            return [
+                SSEEvent(
+                    "message",
+                    chunk[6:-2].decode("utf-8", "replace"),
+                    ident.decode() if ident is not None else None,
+                )
+            ]
         buf = self._buf + chunk if self._buf else chunk
         if b"\r" in buf:
             if buf.endswith(b"\r"):

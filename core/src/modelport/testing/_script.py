@@ -8,12 +8,19 @@ constructor folds its effect into one flat plan that the server executes in a si
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
+
+from ._framing import (
+    as_bytes,
+    json_body,
+    split_eventstream_messages,
+    split_sse_events,
+    sse_event,
+)
 
 __all__ = [
     "Cut",
@@ -71,87 +78,10 @@ def _count(value: int, what: str) -> int:
     return value
 
 
-def _as_bytes(item: bytes | bytearray | memoryview | str) -> bytes:
-    if isinstance(item, str):
-        return item.encode("utf-8")
-    if isinstance(item, bytes | bytearray | memoryview):
-        return bytes(item)
-    raise TypeError(f"expected bytes or str, got {type(item).__name__}")
-
-
 def _items(chunks: Iterable[bytes | str]) -> Iterable[bytes | str]:
     if isinstance(chunks, bytes | str):  # iterating it would give ints/characters
         raise TypeError("chunks must be a list of bytes, not a single bytes/str")
     return chunks
-
-
-def _json_body(body: Any) -> bytes:
-    # bytes/str are recorded bodies: sent as-is so byte-exact recordings stay byte-exact.
-    if isinstance(body, bytes | bytearray | memoryview | str):
-        return _as_bytes(body)
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def split_sse_events(data: bytes) -> list[bytes]:
-    """Split an SSE byte stream after each blank line, keeping every byte.
-
-    Replaying a recording one event per HTTP chunk reproduces how providers flush, and the
-    pieces concatenate back to the exact recorded bytes (CRLF, LF and CR endings alike).
-    """
-    pieces: list[bytes] = []
-    start = pos = 0
-    for line in data.splitlines(keepends=True):
-        pos += len(line)
-        if line in (b"\n", b"\r\n", b"\r"):
-            pieces.append(data[start:pos])
-            start = pos
-    if start < len(data):
-        pieces.append(data[start:])
-    return pieces
-
-
-def split_eventstream_messages(data: bytes) -> list[bytes]:
-    """Split AWS event-stream bytes at message boundaries (from each prelude's total length).
-
-    Bedrock flushes one message at a time; anything that does not parse as a message is kept
-    whole at the end rather than dropped, so the replayed bytes always equal the recording.
-    """
-    pieces: list[bytes] = []
-    pos = 0
-    while len(data) - pos >= 16:
-        total = int.from_bytes(data[pos : pos + 4], "big")
-        if total < 16 or pos + total > len(data):
-            break
-        pieces.append(data[pos : pos + total])
-        pos += total
-    if pos < len(data):
-        pieces.append(data[pos:])
-    return pieces
-
-
-def sse_event(
-    data: Any = None,
-    *,
-    event: str | None = None,
-    id: str | None = None,
-    retry: int | None = None,
-) -> bytes:
-    """One SSE event, ending in its blank line, for scripts that synthesise a stream.
-
-    ``data`` that is not a str/bytes is JSON-encoded compactly, the way providers send it; a
-    multi-line string becomes several ``data:`` lines, as the SSE spec requires.
-    """
-    lines: list[bytes] = []
-    if event is not None:
-        lines.append(b"event: " + event.encode("utf-8"))
-    if id is not None:
-        lines.append(b"id: " + id.encode("utf-8"))
-    if retry is not None:
-        lines.append(b"retry: %d" % retry)
-    if data is not None:
-        payload = _json_body(data)
-        lines.extend(b"data: " + line for line in (payload.splitlines() or [b""]))
-    return b"\n".join(lines) + b"\n\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +110,9 @@ class Reply:
         code = self.status_code
         if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 999:
             raise ValueError(f"status must be an int in 100..999, got {code!r}")
-        object.__setattr__(self, "body", _as_bytes(self.body))
+        object.__setattr__(self, "body", as_bytes(self.body))
         if self.chunks is not None:
-            chunks = tuple(c for c in map(_as_bytes, _items(self.chunks)) if c)
+            chunks = tuple(c for c in map(as_bytes, _items(self.chunks)) if c)
             if self.body:
                 raise ValueError("give either body or chunks, not both")
             object.__setattr__(self, "chunks", chunks)
@@ -209,7 +139,7 @@ class Reply:
         """A JSON body; bytes or str are sent verbatim (recorded bodies stay byte-exact)."""
         return cls(
             status_code=status,
-            body=_json_body(body),
+            body=json_body(body),
             content_type=_JSON_TYPE,
             headers=_headers(headers),
             close_connection=close_after,
@@ -233,10 +163,10 @@ class Reply:
         closes the connection after each stream although it advertised keep-alive.
         """
         if isinstance(events, bytes | str):
-            events = split_sse_events(_as_bytes(events))
+            events = split_sse_events(as_bytes(events))
         return cls(
             status_code=status,
-            chunks=tuple(_as_bytes(e) for e in events),
+            chunks=tuple(as_bytes(e) for e in events),
             content_type=content_type,
             headers=_headers(headers),
             chunk_delay=chunk_delay,
@@ -259,8 +189,8 @@ class Reply:
         """Anything else: a ``Content-Length`` body, or chunked when ``chunks`` is given."""
         return cls(
             status_code=status,
-            body=_as_bytes(body),
-            chunks=None if chunks is None else tuple(_as_bytes(c) for c in _items(chunks)),
+            body=as_bytes(body),
+            chunks=None if chunks is None else tuple(as_bytes(c) for c in _items(chunks)),
             content_type=content_type,
             headers=_headers(headers),
             chunk_delay=chunk_delay,
@@ -288,7 +218,7 @@ class Reply:
             )
         return cls(
             status_code=status,
-            body=_json_body(body),
+            body=json_body(body),
             content_type=content_type or _JSON_TYPE,
             headers=_headers(headers),
             close_connection=close_after,
@@ -439,7 +369,7 @@ class Fault:
         plan = cls._plan(base)
         if not cls._needs_reply(plan, "malformed_sse").streamed:
             raise ValueError("malformed_sse needs a streamed reply (Reply.sse or chunks=)")
-        data = _as_bytes(line)
+        data = as_bytes(line)
         if not data:
             raise ValueError("line must not be empty")
         insert = (_count(after_chunks, "after_chunks"), data)
@@ -448,4 +378,4 @@ class Fault:
     @classmethod
     def raw_response(cls, data: bytes | str) -> Fault:
         """Send exactly these bytes as the response, then close: for malformed HTTP itself."""
-        return cls(raw=_as_bytes(data))
+        return cls(raw=as_bytes(data))

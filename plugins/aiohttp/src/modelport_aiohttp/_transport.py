@@ -86,16 +86,17 @@ class _Response:
         self.headers: Mapping[str, str] = resp.headers
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
-        # HTTP chunk by HTTP chunk, as httpx2 yields them: a server flushing one SSE event per
-        # chunk hands the decoder one event per read, whatever the socket buffered meanwhile.
-        readchunk = self._resp.content.readchunk
+        # Whatever has arrived, in one read (``readany``): while the caller keeps up that is one
+        # SSE event per read, as the server flushed it; once it falls behind, one read carries
+        # many events and the per-read cost (this generator, the core's reader and program
+        # step) is paid once for all of them. The decoders give the same events for any split.
+        readany = self._resp.content.readany
         try:
             while True:
-                chunk, end_of_chunk = await readchunk()
-                if chunk:
-                    yield chunk
-                elif not end_of_chunk:  # (b"", False): the end of the body
+                chunk = await readany()
+                if not chunk:  # b"": the end of the body
                     break
+                yield chunk
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _translate(exc, before_response=False) from None
         self._done = True
