@@ -20,6 +20,8 @@ PACKAGES = [
     "./plugins/bedrock-claude",
     "./plugins/dynamodb-cache",
     "./plugins/aiohttp",
+    "./plugins/otel",
+    "./plugins/redis",
 ]
 TEST_DEPS = [
     "pytest==9.2.0",
@@ -28,11 +30,24 @@ TEST_DEPS = [
     "botocore==1.44.5",
     "moto[server]==5.2.1",
     "pillow==13.0.0",
+    "msgspec==0.23.0",  # the optional fast JSON of modelport-openai-chat[fast]
+    "opentelemetry-sdk==1.45.2",  # the real SDK behind modelport-otel's tests
+    "genai-prices==0.2.3",  # the price list of modelport[prices] (Response.cost)
+    # The client of modelport-redis's tests (the plugin pins the same); the server itself comes
+    # from ../shared/peers/redis-server.sh, which the test fixture runs (apt-get when missing).
+    "redis==8.1.0",
 ]
 LINT_DEPS = ["ruff==0.17.6"]
 LINT_PATHS = ["core", "plugins", "tests", "bench", "examples", "scripts", "noxfile.py"]
-TYPE_DEPS = ["mypy==2.4.1", "pytest==9.2.0", "hypothesis==6.170.15"]
-BENCH_DEPS = ["openai==3.54.0", "moto[server]==5.2.1"]
+TYPE_DEPS = [
+    "mypy==2.4.1",
+    "pytest==9.2.0",
+    "hypothesis==6.170.15",
+    "msgspec==0.23.0",
+    "genai-prices==0.2.3",  # typed: the price lookup in modelport._cost
+]
+# LiteLLM only as a peer to measure against (bench_targets.py), never a dependency.
+BENCH_DEPS = ["openai==3.54.0", "moto[server]==5.2.1", "msgspec==0.23.0", "litellm==1.110.2"]
 
 
 @nox.session(python=PYTHON)
@@ -62,6 +77,8 @@ def typecheck(session: nox.Session) -> None:
         "plugins/bedrock-claude/src/modelport_bedrock_claude",
         "plugins/dynamodb-cache/src/modelport_dynamodb_cache",
         "plugins/aiohttp/src/modelport_aiohttp",
+        "plugins/otel/src/modelport_otel",
+        "plugins/redis/src/modelport_redis",
         "examples/anthropic-messages-plugin/src/modelport_anthropic_messages",
     )
 
@@ -82,4 +99,9 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/bench_cache_l2.py")
     session.run("python", "bench/bench_engine.py")
     session.run("python", "bench/bench_limits.py")
-    session.run("python", "bench/bench_aiohttp.py")
+    session.run("python", "bench/bench_redis.py")  # starts its own redis-server (../shared/peers)
+    session.install("opentelemetry-sdk==1.45.2")  # the tracing case of bench_otel.py
+    session.run("python", "bench/bench_otel.py")
+    # Issue 12's targets in one run: raw httpx2 / aiohttp, openai SDK, LiteLLM, both transports
+    # (bench_aiohttp.py's sections), cold start (bench_cold.py), memory (bench_memory.py).
+    session.run("python", "bench/bench_targets.py")

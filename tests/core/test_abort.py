@@ -125,21 +125,32 @@ def test_an_abort_before_the_call_sends_nothing(server: ScriptedServer) -> None:
 def test_an_abort_cancels_running_tools_and_answers_every_call(
     server: ScriptedServer, mode: str
 ) -> None:
+    signal = mp.AbortSignal()
+    running: list[str] = []
+    lock = threading.Lock()
+
+    def on_start(name: str) -> None:
+        # Abort once a tool runs, not after a fixed delay that a loaded machine can beat.
+        with lock:
+            running.append(name)
+            if len(running) == 1:
+                signal.abort("stop now")
+
     def slow_sync() -> str:
         """A tool that takes its time."""
+        on_start("sync")
         time.sleep(4.0)
         return "late"
 
     async def slow_async() -> str:
         """An async tool that takes its time."""
+        on_start("async")
         await asyncio.sleep(4.0)
         return "late"
 
     server.add(calls("slow_sync", "slow_async"))
-    signal = mp.AbortSignal()
     tools = [slow_sync, slow_async]
     with make(server) as llm:
-        abort_later(signal, 0.3, "stop now")
         if mode == "sync":
             started = time.monotonic()
             events = list(llm.stream("go", tools=tools, abort=signal))

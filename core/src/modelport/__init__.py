@@ -32,6 +32,8 @@ from ._markers import hookimpl
 
 if TYPE_CHECKING:
     from ._client import LLM
+    from ._contract import ModelProfile
+    from ._cost import Cost, set_price
     from ._engine._abort import AbortSignal
     from ._engine._retry import RetryPolicy
     from ._events import ProgressEvent, StreamEvent
@@ -52,6 +54,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ContextWindowExceededError",
+    "Cost",
     "ImagePart",
     "IncompleteStreamError",
     "KeyPool",
@@ -60,6 +63,7 @@ __all__ = [
     "Limits",
     "Message",
     "ModelNotFoundError",
+    "ModelProfile",
     "ModelRequestError",
     "ProgressEvent",
     "ProviderConnectionError",
@@ -85,10 +89,14 @@ __all__ = [
     "TruncatedOutputError",
     "Usage",
     "hookimpl",
+    "set_price",
 ]
 
 _LAZY = {
     "LLM": "._client",
+    "ModelProfile": "._contract",
+    "Cost": "._cost",
+    "set_price": "._cost",
     "AbortSignal": "._engine._abort",
     "Limits": "._limits",
     "KeyPool": "._limits",

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ._contract import Provider, ProviderSettings, StructuredStrategy
+from ._contract import ModelProfile, Provider, ProviderSettings
 from ._deprecations import warn_once
 from ._engine._call import CallOptions
 from ._engine._engine import Engine
@@ -28,9 +27,6 @@ from ._errors import (
     ProviderConnectionError,
     ProviderServerError,
     RateLimitError,
-    RefusalError,
-    StructuredOutputError,
-    TruncatedOutputError,
 )
 from ._events import ProgressEvent, StreamEvent
 from ._host._plugins import PluginHost, default_host
@@ -39,10 +35,9 @@ from ._http._transport import Transport
 from ._limits import KeyPool, Limiter, Limits, shared_limiter
 from ._options import check_call_options, check_llm_settings, check_request_params
 from ._prepare import DEFAULTABLE, Prepared, Prompt, prepare
-from ._request import Request
 from ._response import Response
 from ._thinking._setup import ThinkingSetup
-from ._tools._structured import Structured, parse_structured, retry_messages
+from ._tools._structured_calls import streamed_structured, whole_structured
 
 if TYPE_CHECKING:
     from ._counting import TokenCount
@@ -103,6 +98,7 @@ class LLM:
         fallbacks: Sequence[str | LLM] = (),
         fallback_on: tuple[type[LLMError], ...] = DEFAULT_FALLBACK_ON,
         use_cache: bool | None = None,
+        strict: bool | None = None,
         **defaults: Any,
     ) -> None:
         from ._config import resolve_model  # modelport.toml: read only for an alias or no model
@@ -160,8 +156,14 @@ class LLM:
         key_env = cls.api_key_env
         if api_key is None and key_env:
             api_key = os.environ.get(key_env) or None
+        # strict: parameters the model rejects raise instead of being dropped with a warning.
+        strict = self.host.strict if strict is None else bool(strict)
         settings = ProviderSettings(
-            model=self.model, base_url=base_url, api_key=api_key, options=dict(options or {})
+            model=self.model,
+            base_url=base_url,
+            api_key=api_key,
+            options=dict(options or {}),
+            strict=strict,
         )
         self.provider: Provider = cls(settings)
         keyed: dict[str, Provider] = {}
@@ -173,6 +175,7 @@ class LLM:
                         base_url=base_url,
                         api_key=key,
                         options=dict(options or {}),
+                        strict=strict,
                     )
                 )
         if api_key is None and self.provider.api_key_required():
@@ -183,9 +186,8 @@ class LLM:
                 model=self.model,
             )
         self._defaults = defaults
-        self._structured_strategy: StructuredStrategy = self.provider.profile(
-            self.model
-        ).structured_output
+        self._static_profile: ModelProfile | None = None  # built on first need (_profile)
+        settings.resolved_profile = self._profile  # the provider shapes by the layered profile
         self._thinking = ThinkingSetup(self.host, self.provider_name, self.model, thinking)
         self._base_opts = CallOptions(cache=cache, hide_thinking=hide_thinking, verbose=verbose)
         self._transport = self.host.transport(transport)
@@ -240,7 +242,7 @@ class LLM:
             return None
         if not isinstance(limits, Limits):
             raise ConfigurationError(f"limits must be a modelport.Limits, not {limits!r}")
-        return shared_limiter(*self._limits_key, limits)
+        return shared_limiter(*self._limits_key, limits, self.host)
 
     # -- building a request ----------------------------------------------------------------
 
@@ -298,28 +300,13 @@ class LLM:
         return self._with_fallbacks(p, prompt, kw, stream), p.opts.abort
 
     def _program_for(self, p: Prepared, stream: bool) -> Program:
-        if not stream:
-            return self._whole(p)
-        program = self._engine.program(p.request, p.opts, True, p.loop)
-        if p.structured is None:
-            return program
-        return relay(program, partial(_structured_events, p.structured))
+        if p.structured is not None and p.structured.two_pass:
+            from ._tools._two_pass import two_pass_program
 
-    def _whole(self, p: Prepared) -> Program:
-        """A whole call, then structured validation; ``structured_retries`` re-asks with the
-        validation errors (one program, so sync and async share it)."""
-        engine = self._engine
-        response: Response = yield from engine.program(p.request, p.opts, False, p.loop)
-        for attempt in range(p.retries + 1):
-            try:
-                return parse_structured(response, p.structured)
-            except StructuredOutputError as exc:
-                if attempt == p.retries or not _retryable(exc):
-                    raise
-                retry = _retry_request(p, response, exc)
-                again = yield from engine.program(retry, p.opts, False, None)
-                response = _summed(response, again)
-        raise AssertionError("unreachable")
+            return two_pass_program(self._engine, p, stream)
+        if not stream:
+            return whole_structured(self._engine, p)
+        return streamed_structured(self._engine, p)
 
     def _with_fallbacks(
         self, first: Prepared, prompt: Prompt, kw: dict[str, Any], stream: bool
@@ -360,6 +347,31 @@ class LLM:
 
         return list_models(self)
 
+    def model_info(self, model: str | None = None) -> ModelProfile:
+        """What the model accepts (``mp.ModelProfile``): the provider's table, plugins'
+        corrections, what its server reports (the loaded context window, vision) and your
+        ``[profiles]`` in modelport.toml. ``model``: another model of this provider and server.
+        A server that cannot answer leaves the static profile (logged); see docs/profiles.md."""
+        profile: ModelProfile = self._engine.run(self._info_program(model))
+        return profile
+
+    async def amodel_info(self, model: str | None = None) -> ModelProfile:
+        profile: ModelProfile = await self._engine.arun(self._info_program(model))
+        return profile
+
+    def _info_program(self, model: str | None) -> Program:
+        from ._profiles._fetch import model_info_program
+
+        return model_info_program(self._engine, self.provider_name, model or self.model)
+
+    def _profile(self) -> ModelProfile:
+        """The profile calls are shaped by: static (no server I/O), built once per LLM."""
+        if self._static_profile is None:
+            from ._profiles._resolve import call_profile
+
+            self._static_profile = call_profile(self._engine, self.provider_name, self.model)
+        return self._static_profile
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -379,37 +391,3 @@ class LLM:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-
-def _structured_events(structured: Structured, events: list[StreamEvent]) -> list[StreamEvent]:
-    """``final`` validated: one ``structured`` event with the object, then ``final``."""
-    out: list[StreamEvent] = []
-    for ev in events:
-        if ev.type == "final":
-            done = parse_structured(ev.content, structured)
-            out.append(StreamEvent("structured", done.structured))
-        out.append(ev)
-    return out
-
-
-def _retryable(exc: StructuredOutputError) -> bool:
-    """Re-asking helps an invalid answer, not a refusal or a token limit."""
-    return not isinstance(exc, RefusalError | TruncatedOutputError)
-
-
-def _retry_request(p: Prepared, response: Response, exc: StructuredOutputError) -> Request:
-    assert p.structured is not None
-    return p.request.model_copy(
-        update={
-            "messages": [
-                *p.request.messages,
-                *retry_messages(response, exc, p.structured),
-            ]
-        }
-    )
-
-
-def _summed(previous: Response, response: Response) -> Response:
-    response.usage = previous.usage + response.usage
-    response.attempts += previous.attempts
-    return response

@@ -8,12 +8,13 @@ one, so a plugin class writes only its translation (``build_request``, ``parse_r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypedDict
 
 from ._error_bodies import error_from_body
 from ._errors import ConfigurationError
+from ._limits._headers import LimitHeaders, LimitReading, read_limit_headers
 
 if TYPE_CHECKING:
     from ._errors import ModelRequestError
@@ -25,6 +26,7 @@ __all__ = [
     "PROVIDER_MEMBERS",
     "BaseProvider",
     "ModelProfile",
+    "ModelReport",
     "Provider",
     "ProviderSettings",
     "StreamDecoder",
@@ -39,12 +41,23 @@ ThinkingMode = Literal["none", "manual_budget", "adaptive_effort", "effort"]
 
 @dataclass(slots=True)
 class ProviderSettings:
-    """Per-``LLM`` configuration handed to a provider. ``api_key`` is never logged or cached."""
+    """Per-``LLM`` configuration handed to a provider. ``api_key`` is never logged or cached.
+
+    ``strict``: ``LLM(strict=True)`` or the strict plugin mode; a provider that would drop a
+    parameter the model rejects (with a warning) raises ``ConfigurationError`` instead.
+    ``resolved_profile``: set by the ``LLM``, the profile of ``model`` after the
+    ``model_profile`` hooks and the user's ``[profiles]`` overrides, so that a provider shapes
+    requests by the same profile ``llm.model_info()`` shows (``None``: its own ``profile``).
+    """
 
     model: str
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     options: dict[str, Any] = field(default_factory=dict)
+    strict: bool = False
+    resolved_profile: Callable[[], ModelProfile] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +83,21 @@ class ModelProfile:
     def merged(self, **known: Any) -> ModelProfile:
         """A copy with the given fields replaced where the value is not ``None``."""
         return replace(self, **{k: v for k, v in known.items() if v is not None})
+
+
+class ModelReport(TypedDict, total=False):
+    """What a server said about a model (``parse_profile``): only the keys it reported.
+
+    ``context_window`` is the window the model is loaded with where the server says so
+    (llama.cpp's ``n_ctx``, LM Studio's ``loaded_context_length``): a fact about the running
+    model, which is why a report outranks the provider's static table (docs/profiles.md).
+    """
+
+    context_window: int
+    max_output_tokens: int
+    thinking: ThinkingMode
+    tools: bool
+    images: bool
 
 
 class StreamDecoder(Protocol):
@@ -120,9 +148,17 @@ class Provider(Protocol):
 
     def parse_models(self, body: bytes) -> list[str]: ...
 
+    def next_models_request(self, wire: WireRequest, body: bytes) -> WireRequest | None: ...
+
     def token_count_request(self, request: Request) -> WireRequest | None: ...
 
     def parse_token_count(self, body: bytes) -> int: ...
+
+    def profile_requests(self, model: str) -> list[WireRequest]: ...
+
+    def parse_profile(self, wire: WireRequest, body: bytes, model: str) -> ModelReport: ...
+
+    def read_limit_headers(self, headers: Mapping[str, str]) -> LimitReading | None: ...
 
 
 # Checked on every provider class when it is registered (attributes, then methods).
@@ -140,8 +176,12 @@ _METHODS = (
     "parse_error",
     "models_request",
     "parse_models",
+    "next_models_request",
     "token_count_request",
     "parse_token_count",
+    "profile_requests",
+    "parse_profile",
+    "read_limit_headers",
 )
 PROVIDER_MEMBERS: tuple[str, ...] = _ATTRIBUTES + _METHODS
 _STRATEGIES = ("json_schema", "tool", "prompt")
@@ -186,9 +226,20 @@ class BaseProvider:
     api_key_env: ClassVar[str | None] = None
     requires_api_key: ClassVar[bool] = False
     structured_output: ClassVar[StructuredStrategy] = "json_schema"
+    # The response headers that announce the provider's limits (docs/limits.md); ``None``:
+    # it announces none.
+    limit_headers: ClassVar[LimitHeaders | None] = None
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
+
+    def read_limit_headers(self, headers: Mapping[str, str]) -> LimitReading | None:
+        """What a response's headers say is left of the budget (read after every response of
+        a call with limits or a key pool); the default reads ``limit_headers``. Override for
+        a format ``LimitHeaders`` cannot describe. Malformed values are ``None``, never an
+        error."""
+        spec = self.limit_headers
+        return None if spec is None else read_limit_headers(spec, headers)
 
     @property
     def base_url(self) -> str:
@@ -235,6 +286,23 @@ class BaseProvider:
 
     def parse_models(self, body: bytes) -> list[str]:
         return []
+
+    def next_models_request(self, wire: WireRequest, body: bytes) -> WireRequest | None:
+        """The next listing request after ``wire`` answered ``body`` (a next page, another
+        listing such as Bedrock's inference profiles), or ``None``: the listing is complete.
+        Every answer goes through ``parse_models``; the core stops after 50 requests."""
+        return None
+
+    def profile_requests(self, model: str) -> list[WireRequest]:
+        """Requests whose answers say what the server knows about ``model`` (its loaded context
+        window, vision), tried in order until one answers; ``[]``: the server reports nothing
+        and ``llm.model_info()`` is the static profile."""
+        return []
+
+    def parse_profile(self, wire: WireRequest, body: bytes, model: str) -> ModelReport:
+        """The report in ``body``, the answer to ``wire`` (one of ``profile_requests``); an
+        empty report when it says nothing about ``model``."""
+        raise NotImplementedError("profile_requests returned a request: parse its answer")
 
     def parse_error(
         self, status: int, headers: Mapping[str, str], body: bytes

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 __all__ = ["list_models"]
 
+_MAX_REQUESTS = 50
+
 
 def list_models(llm: LLM) -> list[str]:
     provider = llm.provider
@@ -18,20 +20,26 @@ def list_models(llm: LLM) -> list[str]:
     if wire is None:
         raise ConfigurationError(f"provider {llm.provider_name!r} cannot list models")
     secrets = [provider.settings.api_key] if provider.settings.api_key else []
+    models: list[str] = []
     try:
-        if provider.auth_pending():
-            provider.prepare_auth()
-        provider.authenticate(wire)
-        secrets += provider.secrets()
-        raw = llm._transport.send(wire, llm._engine.timeouts)
-        try:
-            body = raw.read()
-        finally:
-            raw.close()
-        if raw.status >= 400:
-            raise provider.parse_error(raw.status, raw.headers, body)
-        models: list[str] = provider.parse_models(body)
-        return models
+        for _ in range(_MAX_REQUESTS):  # pages, and further listings (next_models_request)
+            if provider.auth_pending():
+                provider.prepare_auth()
+            provider.authenticate(wire)
+            secrets += provider.secrets()
+            raw = llm._transport.send(wire, llm._engine.timeouts)
+            try:
+                body = raw.read()
+            finally:
+                raw.close()
+            if raw.status >= 400:
+                raise provider.parse_error(raw.status, raw.headers, body)
+            models += [m for m in provider.parse_models(body) if m not in models]
+            following = provider.next_models_request(wire, body)
+            if following is None:
+                return models
+            wire = following
+        return models  # a provider that pages forever: what the bounded walk found
     except LLMError as err:
         if err.provider is None:
             err.provider = llm.provider_name

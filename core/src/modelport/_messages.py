@@ -150,12 +150,18 @@ def _message_from_mapping(item: Mapping[str, Any]) -> Message:
         raise ConfigurationError(f"invalid message {sorted(item)!r}: {exc}") from None
 
 
+_SEED_IMAGE_TYPES = frozenset({"image_path", "image_pil", "image_base64"})
+
+
 def _part_from_mapping(part: Any) -> Any:
     if not isinstance(part, Mapping):
         return part
     kind = part.get("type")
     if kind == "image_url":
         return _openai_image(part)
+    if kind in _SEED_IMAGE_TYPES:  # better-llm-sdk's newer {"type": "image_path", ...} forms
+        part = {**part, "type": "image"}
+        kind = "image"
     if kind == "image":
         try:
             return ImagePart.model_validate(part)

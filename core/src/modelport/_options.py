@@ -71,6 +71,11 @@ def _headers(name: str, value: Any) -> None:
         raise _fail(name, value, "a dict of str to str", show=False)
 
 
+def _prompt_cache(name: str, value: Any) -> None:
+    if not isinstance(value, bool) and value not in ("5m", "1h"):
+        raise _fail(name, value, 'True, False, "5m" or "1h"')
+
+
 _REQUEST_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "temperature": lambda n, v: _number(n, v, 0.0),
     "top_p": lambda n, v: _number(n, v, 0.0, 1.0),
@@ -82,6 +87,9 @@ _REQUEST_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "tool_choice": _text,
     "parallel_tool_calls": _flag,
     "reasoning_effort": _text,
+    "top_k": lambda n, v: _integer(n, v, 1),
+    "budget_tokens": lambda n, v: _integer(n, v, 1),
+    "prompt_cache": _prompt_cache,
     "user": _text,
     "extra_body": _body,
     "extra_headers": _headers,

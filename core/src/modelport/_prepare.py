@@ -40,6 +40,9 @@ REQUEST_FIELDS = frozenset(
         "presence_penalty",
         "frequency_penalty",
         "reasoning_effort",
+        "top_k",
+        "budget_tokens",
+        "prompt_cache",
         "user",
         "extra_body",
         "extra_headers",
@@ -106,9 +109,12 @@ def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Pr
         params["stop"] = [stop]
     elif isinstance(stop, tuple):
         params["stop"] = list(stop)
-    structured = resolve_response_format(
-        response_format, call_kw.get("structured_strategy", llm._structured_strategy)
-    )
+    structured = None
+    if response_format is not None:
+        from ._tools._two_pass import plan  # the profile is read only for structured calls
+
+        strategy, two_pass = plan(llm._profile, call_kw.get("structured_strategy"), params)
+        structured = resolve_response_format(response_format, strategy, two_pass=two_pass)
     tool_defs = _coerce_tools(tools, loop_kw.get("deps") or {})
     messages = coerce_messages(prompt, system=system)
     fields: dict[str, Any] = {"tools": [t.to_spec() for t in tool_defs]}

@@ -52,6 +52,11 @@ class Request(BaseModel):
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
     reasoning_effort: str | None = None
+    # Claude's sampling cut-off and explicit thinking budget; providers without them ignore them.
+    top_k: int | None = None
+    budget_tokens: int | None = None
+    # Prompt-cache breakpoints (Anthropic-shaped providers): True / "5m" / "1h"; None or False: off.
+    prompt_cache: bool | str | None = None
     user: str | None = None
     stream: bool = False
     extra_body: dict[str, Any] = Field(default_factory=dict)

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from ._cost import Bill, Cost
 from ._messages import Message, ToolCall
 
-__all__ = ["CacheSource", "Response", "StopReason", "ToolResult", "Usage", "normalize_stop"]
+__all__ = [
+    "CacheSource",
+    "Cost",
+    "Response",
+    "StopReason",
+    "ToolResult",
+    "Usage",
+    "normalize_stop",
+]
 
 StopReason = Literal[
     "stop", "length", "tool_calls", "content_filter", "refusal", "error", "aborted", "unknown"
@@ -47,13 +56,16 @@ class Usage(BaseModel):
     """Token counts as the provider reported them (summed over retries and tool-loop turns).
 
     ``reasoning_tokens`` are part of ``output_tokens`` and ``cached_tokens`` part of
-    ``input_tokens``, as OpenAI and Anthropic count them.
+    ``input_tokens``, as OpenAI and Anthropic count them. ``cached_tokens`` are prompt-cache
+    reads; ``cache_write_tokens`` the prompt tokens written to the cache by this call (also part
+    of ``input_tokens``; providers that bill writes apart, such as Claude, report them).
     """
 
     input_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -65,6 +77,7 @@ class Usage(BaseModel):
             output_tokens=self.output_tokens + other.output_tokens,
             reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
             cached_tokens=self.cached_tokens + other.cached_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
         )
 
 
@@ -104,9 +117,24 @@ class Response(BaseModel):
     messages: list[Message] = Field(default_factory=list)
     provider_metadata: dict[str, Any] = Field(default_factory=dict)
     raw: Any = Field(default=None, repr=False)
+    _bill: Bill = PrivateAttr(default_factory=Bill)  # what ``cost`` is priced from
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def cost(self) -> Cost | None:
+        """What this call spent, in USD (summed over tool-loop turns and structured re-asks);
+        ``None`` when a model's price or the usage is unknown. A cache hit spent nothing
+        (a zero ``Cost``): what it saved is ``cost_saved``. Priced when read, not before
+        (docs/observability.md, "Cost")."""
+        return self._bill.cost()
+
+    @property
+    def cost_saved(self) -> Cost | None:
+        """What the cache hits among this call's model calls would have cost; ``None`` when
+        there were none, or a price is unknown."""
+        return self._bill.saved_cost()
 
     def assistant_message(self) -> Message:
         """The assistant turn to append to a history for the next call."""

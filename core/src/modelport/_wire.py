@@ -50,6 +50,9 @@ class WireRequest:
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
     content: bytes | None = None
+    # The URL the response-cache key uses when ``url`` depends on streaming (Bedrock's
+    # ``invoke`` / ``invoke-with-response-stream``): one entry serves both ways of asking.
+    cache_url: str | None = None
 
     def __repr__(self) -> str:
         shown = {
@@ -109,6 +112,7 @@ class UsageDelta:
     output_tokens: int = 0
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 @dataclass(slots=True)

@@ -23,10 +23,18 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("plugins", help="list loaded plugins as JSON (name, version, hooks)")
 
-    m = sub.add_parser("models", help="list providers, or a provider's models")
+    m = sub.add_parser(
+        "models",
+        help="list providers, or a provider's models with what each accepts (its profile)",
+        description="No -m: the installed providers (JSON). -m PROVIDER: the models its server "
+        "lists, one line each with the profile (context window, max output, thinking, tools, "
+        "images, structured strategy, thinking with forced tools, sampling parameters; '-' "
+        "is unknown). -m PROVIDER:MODEL: that model's whole profile. See docs/profiles.md.",
+    )
     m.add_argument("-m", "--model", help="provider or provider:model whose server to ask")
     m.add_argument("--base-url")
     m.add_argument("--api-key")
+    m.add_argument("--json", action="store_true", help="print the profiles as JSON")
 
     pr = sub.add_parser("prompt", help="send a prompt and stream the answer")
     pr.add_argument("text", help="the prompt; '-' reads it from stdin")
@@ -39,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--temperature", type=float)
     pr.add_argument("--timeout", type=float, help="seconds (read and total)")
     pr.add_argument("--show-reasoning", action="store_true", help="print reasoning to stderr")
-    pr.add_argument("--usage", action="store_true", help="print token usage to stderr")
+    pr.add_argument("--usage", action="store_true", help="print token usage and cost to stderr")
     pr.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
     cf = sub.add_parser(
@@ -66,7 +74,7 @@ def _llm(args: argparse.Namespace, spec: str) -> Any:
         api_key=args.api_key,
         base_url=args.base_url,
         timeout=getattr(args, "timeout", None),
-        use_cache=not getattr(args, "no_cache", False),
+        cache="never" if getattr(args, "no_cache", False) else "auto",
         **kw,
     )
 
@@ -85,10 +93,19 @@ def _cmd_models(args: argparse.Namespace) -> int:
         providers = sorted(default_host().registry().providers)
         print(json.dumps({"providers": providers}, indent=2))
         return 0
-    spec = args.model if ":" in args.model else f"{args.model}:-"
+    from ._profiles._show import profile_block, profile_json, profile_table
+
+    one = ":" in args.model
+    spec = args.model if one else f"{args.model}:-"
     with _llm(args, spec) as llm:
-        for name in llm.models():
-            print(f"{llm.provider_name}:{name}")
+        names = [llm.model] if one else llm.models()
+        rows = [(f"{llm.provider_name}:{n}", llm.model_info(n)) for n in names]
+    if args.json:
+        print(json.dumps([{"model": s, **profile_json(p)} for s, p in rows], indent=2))
+    elif one:
+        print(profile_block(*rows[0]))
+    elif rows:
+        print(profile_table(rows))
     return 0
 
 
@@ -122,9 +139,12 @@ def _cmd_prompt(args: argparse.Namespace) -> int:
             out.write("\n")
         if args.usage and response is not None:
             u = response.usage
+            cost, saved = response.cost, response.cost_saved
             print(
                 f"[{response.stop_reason}] input={u.input_tokens} output={u.output_tokens} "
-                f"reasoning={u.reasoning_tokens} cached={u.cached_tokens}",
+                f"reasoning={u.reasoning_tokens} cached={u.cached_tokens}"
+                + (f" cost={cost}" if cost is not None else "")
+                + (f" saved={saved}" if saved is not None else ""),
                 file=sys.stderr,
             )
     return 0

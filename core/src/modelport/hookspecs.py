@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from ._markers import hookspec
 
 if TYPE_CHECKING:
+    from ._contract import ModelProfile
+    from ._engine._observe import CallInfo, CallObserver
     from ._events import ProgressEvent
     from ._request import Request
     from ._response import Response
@@ -19,10 +21,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "cache_key_parts",
+    "model_profile",
     "normalize_delta",
     "normalize_response",
+    "observe_call",
     "on_progress",
     "register_caches",
+    "register_limit_backends",
     "register_providers",
     "register_thinking",
     "register_transports",
@@ -82,11 +87,37 @@ def register_caches(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def register_limit_backends(register: Callable[..., None]) -> None:
+    """Register shared-state backends for limits and key pools: ``register("redis", factory)``.
+
+    ``Limits(backend="redis")`` (in code or in ``modelport.toml``) names one; the factory is
+    called with no arguments the first time a limit names it, and returns a
+    ``modelport.provider.LimitBackend`` that every limit naming it in the process then shares.
+    Registering does no I/O. The first registration of a name wins (pluggy's call order). An
+    unknown name is a ``ConfigurationError`` listing the registered ones.
+    """
+
+
+@hookspec
 def register_thinking(register: Callable[..., None]) -> None:
     """Contribute thinking-token patterns: ``register(start, end, models=None)``.
 
     ``models`` is an optional predicate ``(provider, model) -> bool`` limiting where the pattern
     applies. The core's built-in plugin registers ``<think>``, ``<thinking>`` and ``[THINK]``.
+    """
+
+
+@hookspec
+def model_profile(provider: str, model: str, profile: ModelProfile) -> ModelProfile | None:
+    """Correct or complete what a model accepts: return a replacement profile (usually
+    ``profile.merged(...)``), or ``None`` to keep it.
+
+    ``profile`` is the provider's own (``Provider.profile(model)``) as changed by the
+    implementations called before this one (pluggy's order: ``tryfirst`` first, so a
+    ``trylast`` implementation has the last word). Called once per ``LLM`` when its profile is
+    first needed (a structured-output call, ``llm.model_info()``), never per request. What a
+    server reports and the user's ``[profiles]`` table in ``modelport.toml`` still win over
+    it (docs/profiles.md).
     """
 
 
@@ -122,3 +153,21 @@ def cache_key_parts(provider: str, model: str, wire: WireRequest) -> dict[str, A
 def on_progress(event: ProgressEvent) -> None:
     """Observe lifecycle events: started, first_token, retry, cache_hit, stream_progress, done,
     error. Exceptions raised here are logged and ignored; they never fail a request."""
+
+
+@hookspec
+def observe_call(call: CallInfo) -> CallObserver | None:
+    """Watch one call, from its start to its end: return an observer (or ``None`` to skip it).
+
+    The engine tells the observer about each HTTP attempt (``attempt(info)`` returns an
+    attempt observer told the status and the end), each tool execution (``tool(call)``
+    returns a tool observer, entered around the tool function and told its result), and the
+    end of the call (``end(response, error)``: the ``Response``, a cache hit included, or the
+    error; ``GeneratorExit`` when the caller closed a stream early). A call is what one
+    ``complete`` / ``stream`` runs on one model, a whole tool loop included; a fallback model
+    or a structured-output retry is a call of its own. Built for tracers (``modelport-otel``):
+    the hook runs on the caller's thread or task when the call starts, so the caller's
+    current span is at hand. Observers see no credentials; an observer that raises is
+    reported as a warning and never fails the call. Skipped entirely when no plugin
+    implements it.
+    """

@@ -24,10 +24,12 @@ Plugins import from here (and ``modelport``, ``modelport.testing``), never ``mod
 
 from __future__ import annotations
 
+from ._anthropic_cache import add_cache_breakpoints, anthropic_usage, cache_control
 from ._contract import (
     PROVIDER_MEMBERS,
     BaseProvider,
     ModelProfile,
+    ModelReport,
     Provider,
     ProviderSettings,
     StreamDecoder,
@@ -36,6 +38,13 @@ from ._contract import (
     check_provider_class,
 )
 from ._engine._assemble import assemble, new_call_id
+from ._engine._observe import (
+    AttemptInfo,
+    AttemptObserver,
+    CallInfo,
+    CallObserver,
+    ToolObserver,
+)
 from ._error_bodies import (
     decode_json,
     error_from_body,
@@ -69,8 +78,17 @@ from ._errors import (
 )
 from ._http._sse import SSEDecoder, SSEEvent
 from ._http._sse_stream import SSEResponseDecoder
+from ._limits._backend import LimitBackend, LimitGrant
+from ._limits._headers import (
+    ANTHROPIC_LIMIT_HEADERS,
+    OPENAI_LIMIT_HEADERS,
+    LimitHeaders,
+    LimitReading,
+    read_limit_headers,
+)
 from ._markers import hookimpl
 from ._messages import ImagePart, Message, TextPart, ToolCall
+from ._profiles._reports import parse_server_profile, server_profile_requests
 from ._request import Request, ResponseFormat, ToolSpec
 from ._response import Response, StopReason, Usage
 from ._response import normalize_stop as normalize_stop_reason
@@ -88,11 +106,17 @@ from ._wire import (
 )
 
 __all__ = [
+    "ANTHROPIC_LIMIT_HEADERS",
     "ERROR_KINDS",
+    "OPENAI_LIMIT_HEADERS",
     "PROVIDER_MEMBERS",
+    "AttemptInfo",
+    "AttemptObserver",
     "AuthenticationError",
     "BadRequestError",
     "BaseProvider",
+    "CallInfo",
+    "CallObserver",
     "ConfigurationError",
     "ContextWindowExceededError",
     "FinishDelta",
@@ -100,10 +124,15 @@ __all__ = [
     "IncompleteStreamError",
     "LLMError",
     "LLMTimeoutError",
+    "LimitBackend",
+    "LimitGrant",
+    "LimitHeaders",
+    "LimitReading",
     "Message",
     "MetaDelta",
     "ModelNotFoundError",
     "ModelProfile",
+    "ModelReport",
     "ModelRequestError",
     "Provider",
     "ProviderConnectionError",
@@ -127,12 +156,16 @@ __all__ = [
     "ThinkingMode",
     "ToolCall",
     "ToolCallDelta",
+    "ToolObserver",
     "ToolSpec",
     "Usage",
     "UsageDelta",
     "WireDelta",
     "WireRequest",
+    "add_cache_breakpoints",
+    "anthropic_usage",
     "assemble",
+    "cache_control",
     "check_provider_class",
     "decode_json",
     "error_for_kind",
@@ -146,7 +179,10 @@ __all__ = [
     "new_call_id",
     "normalize_stop_reason",
     "parse_retry_after",
+    "parse_server_profile",
     "protocol_error",
+    "read_limit_headers",
     "request_id_from",
     "retry_hint",
+    "server_profile_requests",
 ]

@@ -201,12 +201,12 @@ def test_tool_message_without_id_is_a_configuration_error() -> None:
         body_of(req(Message(role="tool", content="x")))
 
 
-@pytest.mark.parametrize("role", ["system", "developer", "assistant", "tool"])
+# A tool result's images are sent in a user message after it (tests/core/test_tool_images.py).
+@pytest.mark.parametrize("role", ["system", "developer", "assistant"])
 def test_images_outside_user_turns_are_refused(role: str) -> None:
     msg = Message(
         role=role,  # type: ignore[arg-type]
         content=[ImagePart(url="https://example.com/x.png")],
-        tool_call_id="call_1" if role == "tool" else None,
     )
     with pytest.raises(ConfigurationError, match="ImagePart"):
         body_of(req(msg))

@@ -69,7 +69,7 @@ def cache_key(
         "provider": provider,
         "plugin_version": plugin_version,
         "method": wire.method.upper(),
-        "url": _clean_url(wire.url),
+        "url": _clean_url(wire.cache_url or wire.url),
         "headers": headers,
         "body": body,
         "extra": extra or [],

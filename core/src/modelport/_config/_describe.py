@@ -11,7 +11,9 @@ from .._engine._retry import RetryPolicy
 from .._errors import ConfigurationError
 from .._http._timeouts import Timeouts
 from .._limits import Limits
+from ._lines import find_line
 from ._load import load_config
+from ._prices import shown_price
 from ._resolve import default_model
 
 if TYPE_CHECKING:
@@ -62,7 +64,8 @@ def _alias(alias: Alias) -> dict[str, Any]:
 
 
 def describe() -> dict[str, Any]:
-    """``{"path", "source", "exists", "default", "models"}``; never a key's value."""
+    """``{"path", "source", "exists", "default", "models", "profiles", "prices"}``; never a
+    key's value."""
     config = load_config()
     default: dict[str, Any] | None = None
     try:
@@ -82,4 +85,12 @@ def describe() -> dict[str, Any]:
         "exists": config.exists,
         "default": default,
         "models": {name: _alias(a) for name, a in config.models.items()},
+        "profiles": {
+            pattern: {k: sorted(v) if isinstance(v, frozenset) else v for k, v in table.items()}
+            for pattern, table in config.profiles.items()
+        },
+        "prices": {
+            spec: {**shown_price(price), "line": find_line(config.text, ("prices", spec))}
+            for spec, price in config.prices.items()
+        },
     }

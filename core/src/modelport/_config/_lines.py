@@ -12,6 +12,7 @@ import re
 __all__ = ["find_line"]
 
 _BARE_KEY = re.compile(r"""^[A-Za-z0-9_\-.\s"']+$""")
+_QUOTED = re.compile(r""""[^"]*"|'[^']*'""")  # a quoted key part may hold any character
 
 
 def _split_key(key: str) -> tuple[str, ...]:
@@ -47,7 +48,7 @@ def _key_part(line: str) -> str | None:
             quote = ch
         elif ch == "=":
             key = line[:i].strip()
-            return key if key and _BARE_KEY.match(key) else None
+            return key if key and _BARE_KEY.match(_QUOTED.sub("q", key)) else None
     return None
 
 

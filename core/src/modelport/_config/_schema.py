@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._engine._retry import RetryPolicy
 from .._errors import ConfigurationError
@@ -22,9 +22,12 @@ from .._prepare import DEFAULTABLE
 from ._errors import ConfigFileError
 from ._lines import find_line
 
+if TYPE_CHECKING:
+    from .._cost._registry import OwnPrice
+
 __all__ = ["Alias", "Config", "parse"]
 
-TOP_KEYS = frozenset({"default", "models"})
+TOP_KEYS = frozenset({"default", "models", "profiles", "prices"})
 ALIAS_KEYS = frozenset(
     {"spec", "base_url", "api_key", "api_key_env", "defaults", "limits", "fallbacks"}
     | {"timeout", "retry"}
@@ -59,6 +62,8 @@ class Config:
     exists: bool = False
     default: str | None = None
     models: Mapping[str, Alias] = field(default_factory=dict)
+    profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    prices: Mapping[str, OwnPrice] = field(default_factory=dict)
     text: str = field(default="", repr=False)
 
     def error(self, keys: tuple[str, ...], message: str) -> ConfigFileError:
@@ -267,4 +272,24 @@ def parse(text: str, path: Path, source: str) -> Config:
     if "default" in data:
         default = check.text_value(data["default"], ("default",))
         check.reference(default, models, ("default",))
-    return Config(path, source, exists=True, default=default, models=models, text=text)
+    profiles: dict[str, dict[str, Any]] = {}
+    if "profiles" in data:
+        from ._profiles import check_profile
+
+        for pattern, value in check.table(data["profiles"], ("profiles",)).items():
+            profiles[pattern] = check_profile(check, pattern, value)
+    prices: dict[str, OwnPrice] = {}
+    if "prices" in data:
+        from ._prices import check_prices
+
+        prices = check_prices(check, data["prices"])
+    return Config(
+        path,
+        source,
+        exists=True,
+        default=default,
+        models=models,
+        profiles=profiles,
+        prices=prices,
+        text=text,
+    )

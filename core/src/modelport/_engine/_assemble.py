@@ -35,6 +35,15 @@ __all__ = [
     "new_call_id",
 ]
 
+# UsageDelta fields, in the order ``Usage`` has them: decoders report running totals.
+_USAGE_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+)
+
 
 def new_call_id() -> str:
     return "call_" + os.urandom(8).hex()
@@ -192,7 +201,13 @@ class StreamAssembler:
             if self._thinking is None:
                 self._answer.append(text)
                 return [StreamEvent("answer", text)]
-            return self._split(self._thinking.feed(text))
+            pieces = self._thinking.feed(text)
+            if len(pieces) == 1 and pieces[0].kind == "answer":
+                # Nearly every chunk: one piece of answer (what _split does, minus its loop).
+                answer = pieces[0].text
+                self._answer.append(answer)
+                return [StreamEvent("answer", answer)]
+            return self._split(pieces)
         if t is ReasoningDelta:
             self.saw_output = True
             rd: ReasoningDelta = d  # type: ignore[assignment]
@@ -211,7 +226,7 @@ class StreamAssembler:
             self._tools.add(d)  # type: ignore[arg-type]
             return []
         if t is UsageDelta:
-            for name in ("input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens"):
+            for name in _USAGE_FIELDS:
                 value = getattr(d, name)
                 if value:
                     self._usage[name] = value  # decoders report running totals: keep the last
@@ -262,6 +277,10 @@ class StreamAssembler:
         if not self._field_reasoning:
             self._reasoning.insert(0, text)
         self.reclassified += text
+
+    def usage_so_far(self) -> Usage | None:
+        """What the provider counted before the stream ended: a failed attempt may be billed."""
+        return Usage(**self._usage) if self._usage else None
 
     def flush(self) -> list[StreamEvent]:
         """End of input: release text a thinking parser held back."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._cache._levels import CacheLevels, cache_key, entry_from_response
+from .._cost import Bill
 from .._error_kinds import request_id_from
 from .._errors import (
     ConfigurationError,
@@ -27,7 +28,7 @@ from .._host._hook_calls import call_hook, plugin_failure
 from .._http._timeouts import Timeouts
 from .._logs import cache_log, retry_log
 from .._request import Request
-from .._response import Response, normalize_stop
+from .._response import Response, Usage, normalize_stop
 from .._wire import WireDelta, WireRequest, merge_headers
 from ._assemble import StreamAssembler
 from ._progress import Progress
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from .._limits import Limiter
     from ._abort import AbortSignal
     from ._engine import Engine
+    from ._observe import Watch
 
 __all__ = [
     "CallOptions",
@@ -58,6 +60,7 @@ class CallOptions:
     key_parts: dict[str, Any] = field(default_factory=dict)
     abort: AbortSignal | None = None
     limiter: Limiter | None = None  # a per-call ``limits=``; else the LLM's
+    watch: Watch | None = None  # the observe_call observers (set by Engine.program)
 
 
 def _is_deterministic(request: Request) -> bool:
@@ -72,6 +75,7 @@ class Call:
 
     __slots__ = (
         "attempt",
+        "billed_failures",
         "cache_levels",
         "engine",
         "free_retry_used",
@@ -95,6 +99,7 @@ class Call:
         self.limiter = opts.limiter if opts.limiter is not None else engine.limiter
         self.attempt = 1
         self.free_retry_used = False
+        self.billed_failures: list[Usage] = []
         self.started = time.perf_counter()
         host = engine.host
         callback = opts.on_progress or engine.on_progress
@@ -185,10 +190,12 @@ class Call:
         except Exception as exc:
             raise self.contextualize(plugin_failure(error, self.engine.plugin, where, exc)) from exc
 
-    def prepare_auth(self) -> None:
+    def prepare_auth(self, key: str | None = None) -> None:
         """Credentials that need I/O: may block (async drivers run it in a worker thread, so
-        a credential chain reaching IMDS, SSO or STS never stalls the event loop)."""
-        provider = self.engine.provider
+        a credential chain reaching IMDS, SSO or STS never stalls the event loop). ``key``:
+        the pool's key for this attempt, whose provider instance holds its credentials."""
+        engine = self.engine
+        provider = engine.keyed[key] if key is not None else engine.provider
         if provider.auth_pending():
             self._provider_step("prepare_auth", ConfigurationError, provider.prepare_auth)
 
@@ -212,7 +219,9 @@ class Call:
         # Credentials a provider resolved itself (AWS keys from the standard chain) are
         # scrubbed too, from every error on every path, not only those the provider built.
         try:
-            extra = self.engine.provider.secrets()
+            extra = [
+                s for p in (self.engine.provider, *self.engine.keyed.values()) for s in p.secrets()
+            ]
         except Exception:  # a broken secrets() must not replace the error being reported
             extra = []
         return err.scrubbed([*self.engine.secrets, *extra])
@@ -232,6 +241,12 @@ class Call:
         if err.status is None:
             err.status = status
         return self.contextualize(err)
+
+    def billed_failure(self, usage: Usage | None) -> None:
+        """A failed attempt that is retried after the provider reported usage for it (a
+        Claude stream's ``message_start`` counts the input before any text): it was billed."""
+        if usage is not None:
+            self.billed_failures.append(usage)
 
     def retry_delay(self, err: LLMError, *, yielded: bool = False) -> float:
         """Seconds to wait before trying again; re-raises when the error is final."""
@@ -299,7 +314,20 @@ class Call:
             cache_log.debug("cache hit (%s) %s...", response.cache_source, (self.key or "")[:16])
             response.latency_s = time.perf_counter() - self.started
             _hide_reasoning(response, self.opts)
-            self.emit("cache_hit", source=response.cache_source, key=self.key)
+            response._bill = Bill.cached(
+                self.engine.provider.name,
+                self.request.model,
+                response.model,
+                self.wire.url,
+                response.usage,
+            )
+            if self.progress is not None:
+                self.emit(
+                    "cache_hit",
+                    source=response.cache_source,
+                    key=self.key,
+                    cost_saved=response.cost_saved,
+                )
         return response
 
     def write_cache(self, response: Response) -> None:
@@ -342,13 +370,15 @@ class Call:
     def deliver(self, response: Response) -> Response:
         """After storing: apply per-call presentation and report completion."""
         _hide_reasoning(response, self.opts)
-        self.emit(
-            "done",
-            stop_reason=response.stop_reason,
-            input_tokens=response.usage.input_tokens,
-            output_tokens=response.usage.output_tokens,
-            latency_s=response.latency_s,
-        )
+        if self.progress is not None:  # the cost is priced only for an observer
+            self.emit(
+                "done",
+                stop_reason=response.stop_reason,
+                input_tokens=response.usage.input_tokens,
+                output_tokens=response.usage.output_tokens,
+                latency_s=response.latency_s,
+                cost=response.cost,
+            )
         return response
 
     def finalize(self, response: Response, headers: Any, first_token_at: float | None) -> Response:
@@ -387,6 +417,12 @@ class Call:
                 request=self.request,
                 response=response,
             )
+        usages = [*self.billed_failures, response.usage]
+        if self.billed_failures:  # usage (and cost) summed over the attempts that were billed
+            response.usage = sum(self.billed_failures, Usage()) + response.usage
+        response._bill = Bill.charged(
+            engine.provider.name, self.request.model, response.model, self.wire.url, usages
+        )
         return response
 
     def new_assembler(self) -> StreamAssembler:

@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
 
 from .._events import StreamEvent
-from .._tools._turns import run_turn_async, run_turn_sync
+from .._tools._turns import AsyncQuestion, Question, run_turn_async, run_turn_sync
 from ._abort import Aborted, AbortSignal
 from ._actions import (
     Acquire,
@@ -171,6 +171,8 @@ def drive_sync(
                         elif item is _ABORTED:
                             reason = abort.reason if abort is not None else None
                             raise Aborted(reason or "aborted")
+                        elif isinstance(item, Question):  # a generator tool's review_request
+                            item.answer((yield item.event))
                         else:
                             yield item
                 elif kind is Resolve:
@@ -320,6 +322,8 @@ async def drive_async(
                     async for item in run_turn_async(action):
                         if isinstance(item, Done):
                             value = item.value
+                        elif isinstance(item, AsyncQuestion):  # a generator tool's review
+                            item.answer((yield item.event))
                         else:
                             yield item
                 elif kind is Resolve:

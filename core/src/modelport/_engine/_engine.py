@@ -8,6 +8,7 @@ the error taxonomy, the cache policy and stream assembly cannot drift between th
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Generator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .._contract import Provider
@@ -19,6 +20,7 @@ from .._request import Request
 from .._response import Response
 from ._call import Call, CallOptions
 from ._drive import AsyncFlights, SyncFlights, drive_async, drive_sync, run_async, run_sync
+from ._observe import CallInfo, observed
 from ._program import Program, call_program
 from ._retry import RetryPolicy
 
@@ -71,7 +73,25 @@ class Engine:
     def program(
         self, request: Request, opts: CallOptions, streaming: bool, loop: LoopSettings | None
     ) -> Program:
-        """The call program for a request: one model call, or the tool loop."""
+        """The call program for a request: one model call, or the tool loop; observed when a
+        plugin implements ``observe_call``."""
+        if self.host.has_impls("observe_call"):
+            return self._observed(request, opts, streaming, loop)
+        return self._program(request, opts, streaming, loop)
+
+    def _observed(
+        self, request: Request, opts: CallOptions, streaming: bool, loop: LoopSettings | None
+    ) -> Program:
+        tools = tuple(t.name for t in loop.tools) if loop is not None else ()
+        info = CallInfo(self.provider.name, request.model, request, streaming, tools)
+        opts = replace(opts)  # this call's own: its watch is set when the call starts
+        # Built now, as unobserved: a request the provider cannot build fails at once.
+        program = self._program(request, opts, streaming, loop)
+        return observed(program, opts, self.host.pm.hook, info)
+
+    def _program(
+        self, request: Request, opts: CallOptions, streaming: bool, loop: LoopSettings | None
+    ) -> Program:
         if loop is None:
             return call_program(Call(self, request, opts), streaming)
         from .._tools._loop import tool_loop_program

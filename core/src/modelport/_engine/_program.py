@@ -24,7 +24,7 @@ from .._errors import (
 from .._events import StreamEvent
 from .._host._hook_calls import plugin_failure
 from .._http._timeouts import label_timeout, pre_header_timeouts
-from .._limits import fingerprint
+from .._limits import fingerprint, heed_limit_headers
 from .._logs import safe_url, transport_log
 from .._response import Response
 from .._wire import WireDelta
@@ -45,6 +45,7 @@ from ._actions import (
     TakeKey,
 )
 from ._call import Call
+from ._observe import AttemptInfo
 from ._response_events import replay_events, tail_events, whole_events
 
 __all__ = ["Program", "StreamAttempt", "call_program"]
@@ -149,9 +150,16 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
             held.key = yield TakeKey(pool, call.queue_deadline())
         call.emit("started")
         try:
-            if provider.auth_pending():
-                yield Blocking(call.prepare_auth)
+            # A pool's key signs through its own provider instance, so its own credentials
+            # (a Bedrock credential set's profile) are resolved off the loop too.
+            signer = call.engine.keyed.get(held.key, provider) if held.key else provider
+            if signer.auth_pending():
+                yield Blocking(partial(call.prepare_auth, held.key))
             wire = call.authed(held.key)
+            if call.opts.watch is not None:
+                held.watch = call.opts.watch.attempt(
+                    AttemptInfo(call.attempt, wire.method, safe_url(wire.url), call.request.model)
+                )
             sent_at = time.perf_counter()
             try:
                 raw = yield Send(wire, pre_header_timeouts(t))
@@ -161,11 +169,16 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
                 raise
             if transport_log.isEnabledFor(logging.DEBUG):
                 _log_attempt(call, wire, raw.status, sent_at, None)
+            if held.watch is not None:
+                held.watch.status(raw.status)
+            if limiter is not None or pool is not None:  # the provider's limit headers
+                heed_limit_headers(provider, raw.headers, limiter, pool, held.key)
             if raw.status >= 400:
                 body = yield ReadBody(raw, None)
                 raise call.http_error(raw.status, raw.headers, body)
             return raw, held
         except ModelRequestError as err:
+            _attempt_failed(held, err)
             another_key = False
             if isinstance(err, RateLimitError):
                 if limiter is not None and err.retry_after:
@@ -203,16 +216,26 @@ def _log_attempt(
 class _Held:
     """What one attempt holds until it ends: a limiter grant, a pool key."""
 
-    __slots__ = ("grant", "key")
+    __slots__ = ("grant", "key", "watch")
 
     def __init__(self) -> None:
         self.grant: Any = None
         self.key: str | None = None
+        self.watch: Any = None  # the observe_call observers of this attempt
+
+
+def _attempt_failed(held: _Held, err: BaseException) -> None:
+    if held.watch is not None:
+        held.watch.end(err)
+        held.watch = None
 
 
 def _released(call: Call, held: _Held, response: Response | None) -> Generator[Any, Any, None]:
     """Give an attempt's grant and key back; the grant with the real usage when there is an
     answer (``None``: keep the reservation, the provider may have counted it)."""
+    if held.watch is not None and response is not None:
+        held.watch.end(None)
+        held.watch = None
     if held.grant is not None and call.limiter is not None:
         used = None if response is None else response.usage.total_tokens
         yield Release(call.limiter, held.grant, used)
@@ -268,6 +291,7 @@ def _attempt_loop(
             try:
                 body = yield ReadBody(raw, call)
             except ModelRequestError as err:
+                _attempt_failed(grant, err)
                 yield from _released(call, grant, None)
                 delay = call.retry_delay(call.contextualize(err))
                 if delay:
@@ -297,9 +321,11 @@ def _attempt_loop(
             if events:
                 yield events
         except ModelRequestError as err:
+            _attempt_failed(grant, err)
             yield Close(chunks if chunks is not None else raw)
             yield from _released(call, grant, None)
             delay = call.retry_delay(call.contextualize(err), yielded=attempt.output_seen)
+            call.billed_failure(attempt.asm.usage_so_far())
             if delay:
                 yield Sleep(delay)
             continue

@@ -54,14 +54,19 @@ def whole_events(response: Response, verbose: bool, ending: bool = True) -> list
 
 
 def verbose_metrics(response: Response) -> dict[str, Any]:
+    """What ``verbose`` reports of one model call; its cost is priced here, for the observer
+    who asked (``llm_chat``'s ``ModelCallEnd`` reads it)."""
     return {
         "input_tokens": response.usage.input_tokens,
         "output_tokens": response.usage.output_tokens,
         "reasoning_tokens": response.usage.reasoning_tokens,
         "cached_tokens": response.usage.cached_tokens,
+        "cache_write_tokens": response.usage.cache_write_tokens,
         "latency_s": response.latency_s,
         "time_to_first_token_s": response.time_to_first_token_s,
         "tokens_per_second": response.tokens_per_second,
         "attempts": response.attempts,
         "cache_source": response.cache_source,
+        "cost": response.cost,
+        "cost_saved": response.cost_saved,
     }

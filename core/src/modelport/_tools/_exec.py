@@ -15,13 +15,17 @@ import json
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError, ToolExecutionError
 from .._events import StreamEvent
 from .._logs import tools_log
 from .._messages import ToolCall
 from .._response import ToolResult
+from ._review import is_review
+
+if TYPE_CHECKING:
+    from .._engine._observe import Watch
 
 __all__ = [
     "NO_DECISION",
@@ -146,10 +150,16 @@ class ToolRunner:
         *,
         deps: Mapping[str, Any] | None,
         emit: Callable[[StreamEvent], None],
+        watch: Watch | None = None,
     ) -> None:
         self.tools = {t.name: t for t in tools}
         self.deps = dict(deps or {})
         self.emit = emit
+        self.watch = watch  # the call's observe_call observers: told of each execution
+        # How a generator tool's review_request waits for the caller (set by ``_turns``);
+        # without a driver it is shown and answered with None.
+        self.ask: Callable[[StreamEvent], Any] = self._unanswered
+        self.aask: Callable[[StreamEvent], Awaitable[Any]] = self._aunanswered
 
     def executable(self, call: ToolCall) -> bool:
         tool = self.tools.get(call.name)
@@ -213,6 +223,15 @@ class ToolRunner:
 
     async def run(self, call: ToolCall, decision: Decision | None) -> ToolResult:
         """Async execution: async tools on the loop, sync ones in worker threads."""
+        if self.watch is None:
+            return await self._run(call, decision)
+        seen = self.watch.tool(call)
+        with seen.active():
+            result = await self._run(call, decision)
+        seen.end(result)
+        return result
+
+    async def _run(self, call: ToolCall, decision: Decision | None) -> ToolResult:
         job = _new_job()
         try:
             tool, args, kwargs = self._prepare(call, decision)
@@ -224,6 +243,15 @@ class ToolRunner:
     def run_blocking(self, call: ToolCall, decision: Decision | None) -> ToolResult:
         """Sync execution: sync tools and generators are called directly in this thread; async
         ones go through the bridge (``_bgloop``), the one place a sync call meets a loop."""
+        if self.watch is None:
+            return self._run_blocking(call, decision)
+        seen = self.watch.tool(call)
+        with seen.active():
+            result = self._run_blocking(call, decision)
+        seen.end(result)
+        return result
+
+    def _run_blocking(self, call: ToolCall, decision: Decision | None) -> ToolResult:
         job = _new_job()
         try:
             tool, args, kwargs = self._prepare(call, decision)
@@ -241,15 +269,16 @@ class ToolRunner:
 
     def _drain_gen_here(self, gen: Any, call: ToolCall, job: str) -> Any:
         last: Any = None
+        reply: Any = None  # the caller's answer to a review_request the tool yielded
         while True:
             try:
-                value = next(gen)
+                value = gen.send(reply)
             except StopIteration as stop:
                 return stop.value if stop.value is not None else last
             if isinstance(value, Return):
                 gen.close()
                 return value.value
-            self._stream(value, call, job)
+            reply = self._stream(value, call, job)
             last = value
 
     async def _execute(
@@ -264,13 +293,17 @@ class ToolRunner:
         if kind == "gen":
             return await self._drain_sync_gen(fn(*args, **kwargs), call, job)
         if kind == "async_gen":
-            last: Any = None
-            async for item in fn(*args, **kwargs):
+            agen, last, reply = fn(*args, **kwargs), None, None
+            while True:
+                try:
+                    item = await agen.asend(reply)
+                except StopAsyncIteration:
+                    return last
                 if isinstance(item, Return):
+                    await agen.aclose()
                     return item.value
-                self._stream(item, call, job)
+                reply = await self._astream(item, call, job)
                 last = item
-            return last
         raise _ToolFailure(f"tool {call.name!r} has no implementation (a schema-only tool)")
 
     async def _drain_sync_gen(self, gen: Any, call: ToolCall, job: str) -> Any:
@@ -278,29 +311,56 @@ class ToolRunner:
         last item) is the result. It always runs to completion, off the event loop."""
         last: Any = None
 
-        def step() -> tuple[bool, Any]:
+        def step(reply: Any) -> tuple[bool, Any]:
             try:
-                return False, next(gen)
+                return False, gen.send(reply)
             except StopIteration as stop:
                 return True, stop.value
 
+        reply: Any = None
         while True:
-            finished, value = await asyncio.to_thread(step)
+            finished, value = await asyncio.to_thread(step, reply)
             if finished:
                 return value if value is not None else last
             if isinstance(value, Return):
                 gen.close()
                 return value.value
-            self._stream(value, call, job)
+            reply = await self._astream(value, call, job)
             last = value
 
-    def _stream(self, item: Any, call: ToolCall, job: str) -> None:
-        depth = item.depth + 1 if isinstance(item, StreamEvent) else 1
-        self.emit(
-            StreamEvent(
-                "tool_stream", item, source=call.name, tool_id=call.id, job=job, depth=depth
-            )
+    def _event(self, item: Any, call: ToolCall, job: str) -> StreamEvent:
+        if isinstance(item, StreamEvent):
+            depth = item.depth + 1
+        elif isinstance(item, Mapping) and isinstance(item.get("depth"), int):
+            depth = item["depth"] + 1  # an event dict forwarded from a nested stream
+        else:
+            depth = 1
+        return StreamEvent(
+            "tool_stream", item, source=call.name, tool_id=call.id, job=job, depth=depth
         )
+
+    def _stream(self, item: Any, call: ToolCall, job: str) -> Any:
+        """Show one yielded item; for a review_request, wait for the caller's answer."""
+        event = self._event(item, call, job)
+        if is_review(item):
+            return self.ask(event)
+        self.emit(event)
+        return None
+
+    async def _astream(self, item: Any, call: ToolCall, job: str) -> Any:
+        event = self._event(item, call, job)
+        if is_review(item):
+            return await self.aask(event)
+        self.emit(event)
+        return None
+
+    def _unanswered(self, event: StreamEvent) -> Any:
+        self.emit(event)
+        return None
+
+    async def _aunanswered(self, event: StreamEvent) -> Any:
+        self.emit(event)
+        return None
 
 
 def _new_job() -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._cost import Bill
 from .._engine._abort import Aborted
 from .._engine._actions import Ask, Resolve, RunTools
 from .._engine._call import Call, CallOptions
@@ -27,12 +28,12 @@ from .._events import StreamEvent
 from .._messages import Message, ToolCall
 from .._request import Request
 from .._response import ToolResult, Usage
+from ._content import tool_content
 from ._exec import (
     NO_DECISION,
     Decision,
     ToolRunner,
     coerce_decision,
-    result_text,
     review_predicate,
 )
 
@@ -54,8 +55,10 @@ class LoopSettings:
 
 
 def _tool_message(call: ToolCall, result: ToolResult) -> Message:
-    text = f"Error: {result.error}" if result.error is not None else result_text(result.content)
-    return Message(role="tool", tool_call_id=call.id, name=call.name, content=text)
+    """The result as the model reads it: text, or text and image parts (``_content``)."""
+    error = result.error
+    content = f"Error: {error}" if error is not None else tool_content(result.content)
+    return Message(role="tool", tool_call_id=call.id, name=call.name, content=content)
 
 
 def tool_loop_program(
@@ -66,9 +69,10 @@ def tool_loop_program(
     all_calls: list[ToolCall] = []
     all_results: list[ToolResult] = []
     usage = Usage()
+    bill = Bill()  # the cost of every turn, as ``usage`` sums their tokens
     executed = 0
     needs_review = review_predicate(settings.interceptor)
-    runner = ToolRunner(settings.tools, deps=settings.deps, emit=_unbound)
+    runner = ToolRunner(settings.tools, deps=settings.deps, emit=_unbound, watch=opts.watch)
     specs = [tool.to_spec() for tool in settings.tools]
     last_turn = False
     aborted: str | None = None
@@ -85,6 +89,7 @@ def tool_loop_program(
         call = Call(engine, turn, opts)
         response = yield from call_program(call, settings.streaming, ending=False)
         usage = usage + response.usage
+        bill = bill + response._bill
         calls = response.tool_calls
         all_calls.extend(calls)
         if response.abort_reason is not None:
@@ -123,6 +128,7 @@ def tool_loop_program(
 
     new_messages += response.messages if aborted is None or not calls else []
     response.usage = usage
+    response._bill = bill
     response.tool_calls = all_calls
     response.tool_results = all_results
     response.messages = new_messages

@@ -26,6 +26,8 @@ class AnthropicMessagesProvider(sdk.BaseProvider):
     api_key_env: ClassVar[str | None] = "ANTHROPIC_API_KEY"
     requires_api_key = True
     structured_output: ClassVar[sdk.StructuredStrategy] = "tool"  # as a forced tool call
+    # Anthropic's rate-limit headers: the limiter slows down before a 429
+    limit_headers: ClassVar[sdk.LimitHeaders | None] = sdk.ANTHROPIC_LIMIT_HEADERS
 
     def profile(self, model: str) -> sdk.ModelProfile:
         return super().profile(model).merged(thinking="manual_budget", tools=True, images=True)
@@ -51,6 +53,7 @@ class AnthropicMessagesProvider(sdk.BaseProvider):
             body["thinking"] = {"type": "enabled", "budget_tokens": BUDGETS[effort]}
             body["max_tokens"] += BUDGETS[effort]  # the budget counts against max_tokens
             body.pop("temperature", None)  # thinking runs with the default sampling only
+        sdk.add_cache_breakpoints(body, request.prompt_cache)  # prompt_cache=True / "1h"
         headers = {"content-type": "application/json", "anthropic-version": "2023-06-01"}
         return sdk.WireRequest("POST", f"{self.base_url}/messages", headers, body)
 
@@ -141,8 +144,5 @@ class AnthropicMessagesStreamDecoder(sdk.SSEResponseDecoder):
             out.append(sdk.ToolCallDelta(i, part.get("id"), part.get("name"), args))
         elif what == "input_json_delta":
             out.append(sdk.ToolCallDelta(i, arguments=part.get("partial_json", "")))
-        if isinstance(u := e.get("usage") or part.get("usage"), dict):  # running totals
-            cached = u.get("cache_read_input_tokens") or 0  # modelport counts it as input too
-            created = u.get("cache_creation_input_tokens") or 0
-            inp = (u.get("input_tokens") or 0) + cached + created
-            out.append(sdk.UsageDelta(inp, u.get("output_tokens") or 0, 0, cached))
+        if (usage := sdk.anthropic_usage(e.get("usage") or part.get("usage"))) is not None:
+            out.append(usage)  # running totals, cache reads and writes apart

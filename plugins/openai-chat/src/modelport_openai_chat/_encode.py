@@ -84,7 +84,58 @@ def max_tokens_field(settings: ProviderSettings) -> str:
 
 
 def encode_messages(messages: list[Message]) -> list[dict[str, Any]]:
-    return [_encode_message(m) for m in messages]
+    """Chat Completions messages. A tool result with images (a tool that returned an
+    ``ImagePart``) cannot be one tool message: the API's tool messages take text only. So the
+    tool message keeps the text and says where the images are, and the images follow in one
+    user message after the turn's tool messages (tool messages must come right after the
+    assistant turn that called them), as OpenAI suggests for images produced by tools."""
+    out: list[dict[str, Any]] = []
+    images: list[dict[str, Any]] = []
+    for m in messages:
+        if images and m.role != "tool":
+            out.append({"role": "user", "content": images})
+            images = []
+        if m.role == "tool" and _has_image(m.content):
+            message, parts = _tool_with_images(m)
+            out.append(message)
+            images += parts
+        else:
+            out.append(_encode_message(m))
+    if images:
+        out.append({"role": "user", "content": images})
+    return out
+
+
+def _has_image(content: str | list[Any] | None) -> bool:
+    return isinstance(content, list) and any(isinstance(p, ImagePart) for p in content)
+
+
+def _tool_with_images(m: Message) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The tool message (its text, and a note naming where the images went) and the user
+    message parts that carry the images, introduced by a line naming the call."""
+    if not m.tool_call_id:
+        raise ConfigurationError("a tool message needs the tool_call_id it answers")
+    content = m.content if isinstance(m.content, list) else []
+    text = "".join(p.text for p in content if isinstance(p, TextPart))
+    count = sum(isinstance(p, ImagePart) for p in content)
+    where = "the image is" if count == 1 else f"the {count} images are"
+    note = f"[{where} in the next user message]"
+    message: dict[str, Any] = {
+        "role": "tool",
+        "tool_call_id": m.tool_call_id,
+        "content": f"{text}\n{note}" if text else note,
+    }
+    who = f"{m.name} ({m.tool_call_id})" if m.name else m.tool_call_id
+    parts = [{"type": "text", "text": f"Image(s) returned by the tool call {who}:"}]
+    parts += [_image_url(p) for p in content if isinstance(p, ImagePart)]
+    return message, parts
+
+
+def _image_url(part: ImagePart) -> dict[str, Any]:
+    image: dict[str, Any] = {"url": part.as_url()}
+    if part.detail is not None:
+        image["detail"] = part.detail
+    return {"type": "image_url", "image_url": image}
 
 
 def _encode_message(m: Message) -> dict[str, Any]:
@@ -135,10 +186,7 @@ def _user_content(content: str | list[Any] | None) -> str | list[dict[str, Any]]
         if isinstance(part, TextPart):
             parts.append({"type": "text", "text": part.text})
         elif isinstance(part, ImagePart):
-            image: dict[str, Any] = {"url": part.as_url()}
-            if part.detail is not None:
-                image["detail"] = part.detail
-            parts.append({"type": "image_url", "image_url": image})
+            parts.append(_image_url(part))
         else:
             raise ConfigurationError(
                 f"openai-chat cannot send a {type(part).__name__} content part"

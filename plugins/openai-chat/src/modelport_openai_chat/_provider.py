@@ -13,11 +13,16 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from modelport.provider import (
+    OPENAI_LIMIT_HEADERS,
     BaseProvider,
+    LimitHeaders,
+    ModelReport,
     ModelRequestError,
     Request,
     Response,
     WireRequest,
+    parse_server_profile,
+    server_profile_requests,
 )
 
 from . import __version__
@@ -45,6 +50,9 @@ class OpenAIChatProvider(BaseProvider):
     default_base_url: ClassVar[str | None] = "https://api.openai.com/v1"
     api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
     requires_api_key: ClassVar[bool] = True
+    # OpenAI's rate-limit headers (resets as durations: "6m0s", "1s", "20ms"); the limiter
+    # pauses a budget at zero until its reset instead of running into a 429.
+    limit_headers: ClassVar[LimitHeaders | None] = OPENAI_LIMIT_HEADERS
 
     def build_request(self, request: Request) -> WireRequest:
         headers = {
@@ -81,6 +89,16 @@ class OpenAIChatProvider(BaseProvider):
         return WireRequest(
             method="GET", url=f"{self.base_url}/models", headers={"Accept": "application/json"}
         )
+
+    def profile_requests(self, model: str) -> list[WireRequest]:
+        """A server of one's own (a base URL): llama.cpp's ``/props``, else its ``/models``
+        entry. api.openai.com reports nothing a profile holds, so it is not asked."""
+        if self.settings.base_url is None:
+            return []
+        return server_profile_requests(self.base_url)
+
+    def parse_profile(self, wire: WireRequest, body: bytes, model: str) -> ModelReport:
+        return parse_server_profile(wire, body, model)
 
     def token_count_request(self, request: Request) -> WireRequest | None:
         """llama.cpp's ``/tokenize`` (at the server's root, beside ``/v1``) for a local server;
