@@ -13,6 +13,7 @@ import importlib
 import io
 import os
 import re
+import struct
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ __all__ = [
     "DEFAULT_MAX_IMAGE_BYTES",
     "MAX_IMAGE_BYTES_ENV",
     "SEED_KEYS",
+    "check_limits",
     "decode_base64",
     "decoded_length",
+    "dimensions",
     "encode_base64",
     "max_image_bytes",
     "parse_data_url",
@@ -206,3 +209,83 @@ def pil_to_bytes(image: Any, image_format: str | None = None) -> tuple[bytes, st
 
 def describe_keys(part: Mapping[str, Any]) -> str:
     return ", ".join(repr(k) for k in sorted(map(str, part)))
+
+
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers
+
+
+def dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the image's header (PNG, GIF, WEBP, JPEG), or None when the
+    bytes do not say (a truncated or unknown image): the header is read, nothing decoded."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
+        w, h = struct.unpack(">II", data[16:24])
+        return int(w), int(h)
+    if data.startswith((b"GIF87a", b"GIF89a")) and len(data) >= 10:
+        w, h = struct.unpack("<HH", data[6:10])
+        return int(w), int(h)
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return _webp_dimensions(data)
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_dimensions(data)
+    return None
+
+
+def _webp_dimensions(data: bytes) -> tuple[int, int] | None:
+    kind = data[12:16]
+    if kind == b"VP8X" and len(data) >= 30:
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if kind == b"VP8 " and len(data) >= 30:
+        w, h = struct.unpack("<HH", data[26:30])
+        return w & 0x3FFF, h & 0x3FFF
+    if kind == b"VP8L" and len(data) >= 25:
+        b0, b1, b2, b3 = data[21:25]
+        return 1 + (((b1 & 0x3F) << 8) | b0), 1 + (((b3 & 0x0F) << 10) | (b2 << 2) | (b1 >> 6))
+    return None
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+    """Walk the marker segments to the first start-of-frame; each step moves forward, so the
+    walk ends within ``len(data)`` steps whatever the bytes."""
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # segments without a length
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        if length < 2:
+            return None
+        if marker in _JPEG_SOF:
+            if i + 9 > len(data):
+                return None
+            h, w = struct.unpack(">HH", data[i + 5 : i + 9])
+            return int(w), int(h)
+        i += 2 + length
+    return None
+
+
+def check_limits(
+    data: str, max_bytes: int | None, max_side: int | None, what: str, whose: str
+) -> None:
+    """An inline image (base64 ``data``) against a model's limits; ``whose`` names the model in
+    the error, which is raised before any request (the provider would refuse it anyway)."""
+    if max_bytes is not None:
+        size = decoded_length(data)
+        if size > max_bytes:
+            raise ConfigurationError(
+                f"ImagePart: {what} is {size} bytes; {whose} takes images of at most "
+                f"{max_bytes} bytes (resize or recompress it, or set max_image_bytes in the "
+                "model's [profiles] entry)"
+            )
+    if max_side is not None:
+        size_wh = dimensions(decode_base64(data, what))
+        if size_wh is not None and max(size_wh) > max_side:
+            raise ConfigurationError(
+                f"ImagePart: {what} is {size_wh[0]}x{size_wh[1]} px; {whose} takes images of at "
+                f"most {max_side} px on a side (resize it first)"
+            )

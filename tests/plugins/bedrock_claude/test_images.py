@@ -86,7 +86,7 @@ def test_a_data_url_becomes_a_base64_block() -> None:
 
 def test_a_remote_url_is_a_configuration_error() -> None:
     part = ImagePart.from_url("https://example.com/cat.png")
-    with pytest.raises(ConfigurationError, match="does not fetch remote URLs yet"):
+    with pytest.raises(ConfigurationError, match="takes images as base64 data only"):
         body_of([Message.user([TextPart(text="what is this"), part])])
 
 

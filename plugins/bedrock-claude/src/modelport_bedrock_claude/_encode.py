@@ -182,11 +182,12 @@ def _image(part: ImagePart) -> dict[str, Any]:
         if ";base64" not in header:
             raise ConfigurationError("bedrock-claude needs base64 data: URLs for images")
     else:
-        # Follow-up (issue 11): the core fetches the URL under the call's timeout and size bound.
+        # The core downloads URL images first (the profile says image_urls=False); a URL gets
+        # here only when a profile override claims URL support or the provider is used alone.
         raise ConfigurationError(
             f"bedrock-claude cannot send the image URL {str(part.url)[:80]!r}: Bedrock's "
-            "InvokeModel takes images as base64 data only, and modelport does not fetch remote "
-            "URLs yet; download it and pass ImagePart.from_bytes / from_path / from_pil"
+            "InvokeModel takes images as base64 data only; leave the profile's image_urls "
+            "False so that modelport downloads it, or pass ImagePart.from_bytes / from_path"
         )
     if media not in _CLAUDE_MEDIA_TYPES:
         raise ConfigurationError(
