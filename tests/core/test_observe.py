@@ -138,6 +138,23 @@ def test_a_raising_observer_never_fails_the_call(server: ScriptedServer) -> None
             assert llm.complete("hi").text == "ok"
 
 
+def test_a_raising_plugin_leaves_the_call_to_the_other_observers(
+    recorder: Any, server: ScriptedServer
+) -> None:
+    class Broken:
+        @mp.hookimpl
+        def observe_call(self, call: CallInfo) -> Any:
+            raise RuntimeError("observer bug")
+
+    register(Broken(), name="broken")
+    server.add(reply())
+    with mp.LLM("openai-chat:m", base_url=server.base_url, api_key="k") as llm:
+        with pytest.warns(RuntimeWarning, match="observer bug"):
+            assert llm.complete("hi").text == "ok"
+    assert recorder.log[0] == "start openai-chat m stream=False"
+    assert recorder.log[-1] == "end miss"
+
+
 def test_a_declining_plugin_observes_nothing(server: ScriptedServer) -> None:
     class Declines:
         calls = 0

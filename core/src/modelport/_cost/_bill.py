@@ -8,7 +8,7 @@ copied ``Response`` never shares a bill that changes under it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
 from typing import TYPE_CHECKING
 
 from ._types import Cost, Priced
@@ -18,19 +18,42 @@ if TYPE_CHECKING:
 
 __all__ = ["Bill"]
 
+_Pending = tuple[str, str, str, str, "list[Usage]", float]
 
-@dataclass(frozen=True, slots=True)
+
 class Bill:
-    spent: tuple[Priced, ...] = ()
-    saved: tuple[Priced, ...] = ()
+    """Usage to price, kept as it came. ``charged`` (every call that gets an answer) only
+    stores its arguments and the time: the ``Priced`` pieces are made when a cost is asked for,
+    once. Never changed after that (memoizing ``spent`` changes nothing anyone can see)."""
+
+    __slots__ = ("_pending", "_spent", "saved")
+
+    def __init__(self, spent: tuple[Priced, ...] = (), saved: tuple[Priced, ...] = ()) -> None:
+        self._spent = spent
+        self.saved = saved
+        self._pending: _Pending | None = None
+
+    @property
+    def spent(self) -> tuple[Priced, ...]:
+        pending = self._pending
+        if pending is not None:
+            provider, model, served, url, usages, at = pending
+            self._spent = tuple(Priced(provider, model, served, url, u, at) for u in usages)
+            self._pending = None
+        return self._spent
 
     def __add__(self, other: Bill) -> Bill:
         return Bill(self.spent + other.spent, self.saved + other.saved)
 
+    def __repr__(self) -> str:
+        return f"Bill(spent={self.spent!r}, saved={self.saved!r})"
+
     @classmethod
     def charged(cls, provider: str, model: str, served: str, url: str, usages: list[Usage]) -> Bill:
         """The attempts of one model call that the provider billed, the answer's last."""
-        return cls(spent=tuple(Priced(provider, model, served, url, u) for u in usages))
+        bill = cls()
+        bill._pending = (provider, model, served, url, usages, time.time())
+        return bill
 
     @classmethod
     def cached(cls, provider: str, model: str, served: str, url: str, usage: Usage) -> Bill:
@@ -38,8 +61,9 @@ class Bill:
         return cls(saved=(Priced(provider, model, served, url, usage),))
 
     def cost(self) -> Cost | None:
-        if self.spent:
-            return _sum(self.spent)
+        spent = self.spent
+        if spent:
+            return _sum(spent)
         return Cost() if self.saved else None  # only cache hits: known to be nothing
 
     def saved_cost(self) -> Cost | None:

@@ -18,10 +18,11 @@ from .._http._timeouts import Timeouts
 from .._http._transport import Transport
 from .._request import Request
 from .._response import Response
-from ._call import Call, CallOptions
+from ._call_setup import CallOptions, CallSetup
 from ._drive import AsyncFlights, SyncFlights, drive_async, drive_sync, run_async, run_sync
-from ._observe import CallInfo, observed
-from ._program import Program, call_program
+from ._fetch_images import imaged_program
+from ._observe import CallInfo, start_watch, watched
+from ._program import Program
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -67,6 +68,20 @@ class Engine:
         # settings), chosen per attempt.
         self.pool = pool
         self.keyed = keyed or {}
+        self.setup = CallSetup(
+            provider,
+            host,
+            self.plugin,
+            retry,
+            timeouts,
+            secrets,
+            on_progress,
+            thinking_factory,
+            apply_thinking,
+            limiter,
+            pool,
+            self.keyed,
+        )
         self._sync_flights = SyncFlights()
         self._async_flights = AsyncFlights()
 
@@ -74,7 +89,11 @@ class Engine:
         self, request: Request, opts: CallOptions, streaming: bool, loop: LoopSettings | None
     ) -> Program:
         """The call program for a request: one model call, or the tool loop; observed when a
-        plugin implements ``observe_call``."""
+        plugin implements ``observe_call``.
+
+        A program is made when its call starts (``LLM.stream`` makes it on the first step of the
+        iteration, so a stream never iterated is never observed), so its observers are asked
+        now, and when every one declines it runs bare: no wrapper, no copied options."""
         if self.host.has_impls("observe_call"):
             return self._observed(request, opts, streaming, loop)
         return self._program(request, opts, streaming, loop)
@@ -84,16 +103,22 @@ class Engine:
     ) -> Program:
         tools = tuple(t.name for t in loop.tools) if loop is not None else ()
         info = CallInfo(self.provider.name, request.model, request, streaming, tools)
-        opts = replace(opts)  # this call's own: its watch is set when the call starts
-        # Built now, as unobserved: a request the provider cannot build fails at once.
-        program = self._program(request, opts, streaming, loop)
-        return observed(program, opts, self.host.pm.hook, info)
+        watch = start_watch(self.host, info)
+        if watch is None:
+            return self._program(request, opts, streaming, loop)
+        opts = replace(opts, watch=watch)  # this call's own: its steps report to its watch
+        try:
+            program = self._program(request, opts, streaming, loop)
+        except BaseException as exc:  # a request the provider cannot build: the call ended
+            watch.end(None, exc)
+            raise
+        return watched(program, watch)
 
     def _program(
         self, request: Request, opts: CallOptions, streaming: bool, loop: LoopSettings | None
     ) -> Program:
         if loop is None:
-            return call_program(Call(self, request, opts), streaming)
+            return imaged_program(self.setup, request, opts, streaming)
         from .._tools._loop import tool_loop_program
 
         return tool_loop_program(self, request, opts, loop)

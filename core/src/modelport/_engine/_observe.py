@@ -10,11 +10,13 @@ the caller closed a stream early. ``Watch`` fans these out and guards them: an o
 raises is reported once as a warning and never fails the call.
 
 Nothing here runs when no plugin implements ``observe_call`` (``Engine.program`` checks the
-cached ``has_impls`` once per call).
+cached ``has_impls`` once per call). Observers are asked when a call's program is made (for a
+stream, on its first step), and a call that every observer declines runs with no wrapper.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Generator
 from contextlib import AbstractContextManager, ExitStack
@@ -24,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from .._logs import plugins_log
 
 if TYPE_CHECKING:
+    from .._host._plugins import PluginHost
     from .._messages import ToolCall
     from .._request import Request
     from .._response import Response, ToolResult
-    from ._call import CallOptions
 
 __all__ = [
     "AttemptInfo",
@@ -36,7 +38,8 @@ __all__ = [
     "CallObserver",
     "ToolObserver",
     "Watch",
-    "observed",
+    "start_watch",
+    "watched",
 ]
 
 
@@ -92,8 +95,9 @@ class CallObserver(Protocol):
         the caller's task was cancelled)."""
 
 
-def _failed(observer: object, where: str, exc: Exception) -> None:
-    plugins_log.warning("observer %s raised in %s: %r", type(observer).__name__, where, exc)
+def _failed(observer: object, where: str, exc: Exception, name: str | None = None) -> None:
+    who = name if name is not None else type(observer).__name__
+    plugins_log.warning("observer %s raised in %s: %r", who, where, exc)
     warnings.warn(f"observe_call observer raised in {where}: {exc!r}", RuntimeWarning, stacklevel=3)
 
 
@@ -206,25 +210,28 @@ class Watch:
                 _failed(o, "end", exc)
 
 
-def _start_watch(hook: Any, info: CallInfo) -> Watch | None:
-    """The observers plugins return for this call; ``None`` when all decline."""
-    try:
-        observers = [o for o in hook.observe_call(call=info) if o is not None]
-    except Exception as exc:
-        _failed(hook, "observe_call", exc)
-        return None
+def start_watch(host: PluginHost, info: CallInfo) -> Watch | None:
+    """The observers plugins return for this call; ``None`` when all decline.
+
+    Each implementation is called directly, in pluggy's order (as ``call_hook`` does): pluggy's
+    general call path costs more than a declining observer, and this runs on every call. One
+    plugin that raises is reported and skipped; the others still observe."""
+    observers: list[CallObserver] = []
+    for impl in reversed(host.pm.hook.observe_call.get_hookimpls()):
+        if host.trace:
+            sys.stderr.write(f"modelport hook observe_call -> {impl.plugin_name}\n")
+        try:
+            observer: Any = impl.function(call=info)  # typed by the hookspec, not by pluggy
+        except Exception as exc:
+            _failed(impl.plugin, "observe_call", exc, impl.plugin_name)
+            continue
+        if observer is not None:
+            observers.append(observer)
     return Watch(observers) if observers else None
 
 
-def observed(
-    program: Generator[Any, Any, Response], opts: CallOptions, hook: Any, info: CallInfo
-) -> Generator[Any, Any, Response]:
-    """``program``, watched from its first step (a stream that is never iterated is never
-    observed) to its end: result, error, or early close."""
-    watch = _start_watch(hook, info)
-    if watch is None:
-        return (yield from program)
-    opts.watch = watch  # the call's steps (attempts, tools) report to it through its options
+def watched(program: Generator[Any, Any, Response], watch: Watch) -> Generator[Any, Any, Response]:
+    """``program`` under observers already started: each hears how it ended."""
     try:
         response = yield from program
     except BaseException as exc:  # GeneratorExit and CancelledError included: a span must end
