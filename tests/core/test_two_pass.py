@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -367,6 +368,89 @@ def test_budget_tokens_asks_for_thinking_too(
 ) -> None:
     server.add(Reply.from_file(files["think"]), Reply.from_file(files["structured"]))
     with llm(server, host_with(NoThinkingWithForcedSchema())) as model:
-        r = model.complete("joke", response_format=Joke, budget_tokens=2048)
-    assert len(server.requests) == 2 and r.reasoning
-    assert server.requests[1].json()["reasoning_effort"] == "none"
+        r = model.complete("joke", response_format=Joke, budget_tokens=2048, max_tokens=900)
+    first, second = (q.json() for q in server.requests)
+    think = _json(files["think"])["choices"][0]["message"]
+    user = {"role": "user", "content": "joke"}
+    # openai-chat has no budget on its wire: pass 1 is the free request, pass 2 thinks "none"
+    assert first == {"model": "reasoner", "messages": [user], "max_tokens": 900}
+    assert second == {
+        "model": "reasoner",
+        "messages": [
+            user,
+            {"role": "assistant", "content": think["content"]},
+            {"role": "user", "content": INSTRUCTION},
+        ],
+        "max_tokens": 900,
+        "reasoning_effort": "none",
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "Joke",
+                "schema": {
+                    "properties": {"joke": {"type": "string"}, "rating": {"type": "integer"}},
+                    "required": ["joke", "rating"],
+                    "type": "object",
+                    "additionalProperties": False,
+                },
+                "strict": True,
+            },
+        },
+    }
+    assert r.reasoning == think["reasoning_content"] and r.structured.rating == 7
+
+
+def test_an_effort_that_says_off_wins_over_a_budget(
+    server: ScriptedServer, files: dict[str, Path]
+) -> None:
+    server.add(Reply.from_file(files["structured"]))
+    with llm(server, host_with(NoThinkingWithForcedSchema())) as model:
+        r = model.complete(
+            "joke", response_format=Joke, budget_tokens=2048, reasoning_effort="none"
+        )
+    [only] = (q.json() for q in server.requests)
+    assert only["response_format"]["json_schema"]["name"] == "Joke"
+    assert r.structured.rating == 7 and r.attempts == 1
+
+
+def test_identical_concurrent_two_pass_calls_share_one_execution(
+    server: ScriptedServer, files: dict[str, Path]
+) -> None:
+    from modelport.testing import Fault
+
+    cache = CachePlugin()
+    # pass 1 is slow, so every other call arrives while the first is in flight
+    slow = Fault.slow_first_byte(Reply.from_file(files["think"]), delay=0.3)
+    server.add(slow, Reply.from_file(files["structured"]))
+    kw: dict[str, Any] = {"response_format": Joke, "reasoning_effort": "high"}
+
+    async def run() -> list[mp.Response]:
+        async with llm(server, host_with(NoThinkingWithForcedSchema(), cache)) as model:
+            return await asyncio.gather(*(model.acomplete("joke", **kw) for _ in range(5)))
+
+    results = asyncio.run(run())
+    assert len(server.requests) == 2  # one pass 1 and one pass 2 for all five calls
+    assert sorted(r.cache_source for r in results) == ["l1"] * 4 + ["miss"]
+    assert all(r.structured == results[0].structured and r.reasoning for r in results)
+    assert len(cache.backend.data) == 1
+
+
+def test_a_two_pass_follower_waits_no_longer_than_its_own_deadline(
+    server: ScriptedServer, files: dict[str, Path]
+) -> None:
+    from modelport.testing import Fault
+
+    cache = CachePlugin()
+    slow = Fault.slow_first_byte(Reply.from_file(files["think"]), delay=1.5)
+    server.add(slow, Reply.from_file(files["structured"]))
+    kw: dict[str, Any] = {"response_format": Joke, "reasoning_effort": "high"}
+    with llm(server, host_with(NoThinkingWithForcedSchema(), cache)) as model:
+        lead = threading.Thread(target=model.complete, args=("joke",), kwargs=kw)
+        lead.start()
+        server.wait_for_requests(1, timeout=5)
+        with pytest.raises(mp.LLMTimeoutError) as info:
+            model.complete("joke", timeout=mp.Timeouts(total=0.3), **kw)
+        lead.join(timeout=10)
+    assert info.value.phase == "queued"
+    assert len(server.requests) == 2  # the leader's two passes; the follower sent nothing
+    assert len(cache.backend.data) == 1

@@ -43,6 +43,7 @@ ERROR_KINDS: Mapping[str, int] = {
     "service_unavailable": 503,
     "unavailable_error": 503,
     "overloaded_error": 529,
+    "timeout_error": 504,
     "rate_limit_exceeded": 429,
     "rate_limit_error": 429,
     "tokens": 429,
@@ -56,6 +57,7 @@ ERROR_KINDS: Mapping[str, int] = {
     "context_length_exceeded": 400,
     "exceed_context_size_error": 400,
     "invalid_request_error": 400,
+    "request_too_large": 413,
     "badrequesterror": 400,
     "invalid_prompt": 400,
 }

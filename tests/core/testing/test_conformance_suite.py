@@ -97,10 +97,14 @@ def test_a_correct_provider_passes_every_check(tmp_path: Path) -> None:
     run = suite(tmp_path, "ToyProvider")
     assert not run.of("failed"), run.of("failed")[:3] or run.output[-3000:]
     assert len(run.of("passed")) > 70
-    # The toy declares neither images nor thinking (its profile says so): skipped, with why.
+    # The toy declares neither images nor thinking (its profile says so), nor any opt-in
+    # capability: skipped, with why.
     assert {o.message for o in run.of("skipped")} == {
         "provider declares no images",
         "provider declares no thinking",
+        "provider declares no paged model listing",
+        "provider declares no server profile reports",
+        "provider declares no rate-limit headers",
     }
 
 

@@ -50,5 +50,9 @@ class TestBedrockClaudeConformance(ProviderConformance):
             "thinking",
             "structured_output",
             "credentials",
+            # The control plane's foundation models, then inference profiles paged by
+            # nextToken: the listing pages are kit_recordings/listing-*.json, in order.
+            "model_listing",
+            "paged_listing",
         },
     )

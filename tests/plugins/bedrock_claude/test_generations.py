@@ -90,7 +90,10 @@ def test_every_id_form_resolves(model: str) -> None:
     ],
 )
 def test_unknown_ids_have_an_unknown_profile(model: str) -> None:
-    assert profile_for(model) == ModelProfile(structured_output="tool")
+    # Only Bedrock's own facts: images go as base64 (a URL is fetched), within its limits.
+    assert profile_for(model) == ModelProfile(
+        structured_output="tool", image_urls=False, max_image_bytes=3_932_160, max_image_side=8000
+    )
 
 
 def test_application_profile_arn_names_its_model_by_option() -> None:

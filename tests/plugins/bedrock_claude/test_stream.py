@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import struct
 
+import modelport as mp
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from modelport.provider import (
+    AuthenticationError,
     BadRequestError,
+    ModelNotFoundError,
     ModelRequestError,
     ProviderProtocolError,
     ProviderServerError,
@@ -17,9 +20,14 @@ from modelport.provider import (
     ReasoningDelta,
     ToolCallDelta,
 )
+from modelport.testing import Reply, ScriptedServer
 
 from ._bedrock import (
+    ACCESS_KEY,
     FAST,
+    MODEL,
+    SECRET_KEY,
+    SignedEndpoint,
     assemble,
     chunk_frame,
     exception_frame,
@@ -35,6 +43,7 @@ from ._bedrock import (
 
 pytestmark = requires_corpus
 
+EVENTSTREAM = "application/vnd.amazon.eventstream"
 BINS = [
     "stream-text.bin",
     "stream-text-sonnet35.bin",
@@ -269,32 +278,63 @@ def _start() -> list[bytes]:
     ]
 
 
+# The throttling text is the one Bedrock sends (../shared/conformance/bedrock-claude/
+# error-throttling.from-issues.txt); the corpus holds no raw exception frame, so the test
+# server's encoder builds them.
+THROTTLED = (
+    "Too many requests, please wait before trying again. You have sent too many requests. "
+    "Wait before trying again."
+)
+
+
 @pytest.mark.parametrize(
-    ("name", "cls", "status"),
+    ("name", "cls"),
     [
-        ("throttlingException", RateLimitError, 429),
-        ("modelStreamErrorException", ProviderServerError, 424),
-        ("internalServerException", ProviderServerError, 500),
-        ("serviceUnavailableException", ProviderServerError, 503),
-        ("modelTimeoutException", ProviderServerError, 408),
-        ("validationException", BadRequestError, 400),
+        ("throttlingException", RateLimitError),
+        ("modelStreamErrorException", ProviderServerError),
+        ("internalServerException", ProviderServerError),
+        ("serviceUnavailableException", ProviderServerError),
+        ("modelTimeoutException", ProviderServerError),
+        ("modelNotReadyException", ProviderServerError),
+        ("validationException", BadRequestError),
+        ("accessDeniedException", AuthenticationError),
+        ("serviceQuotaExceededException", RateLimitError),
     ],
 )
-def test_exception_frame_is_typed(name: str, cls: type, status: int) -> None:
-    text = "Too many requests, please wait before trying again."
+def test_exception_frame_is_typed_without_a_status(name: str, cls: type) -> None:
     with pytest.raises(cls) as info:
-        feed_chunks([*_start(), exception_frame(name, text)])
+        feed_chunks([*_start(), exception_frame(name, THROTTLED)])
     err = info.value
     assert type(err) is cls
-    assert (err.status, err.code, err.provider_message) == (status, name, text)
+    # the frame came inside an HTTP 200: it has no status, and none is invented
+    assert (err.status, err.code, err.provider_message) == (None, name, THROTTLED)
+    # server-side failures pass, so they say so; a quota does not come back by waiting
+    expected = {ProviderServerError: True, RateLimitError: False if "Quota" in name else None}
+    assert err.retryable is expected.get(cls)
 
 
-def test_anthropic_error_event_in_chunk() -> None:
-    event = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-    with pytest.raises(ProviderServerError) as info:
+@pytest.mark.parametrize(
+    ("etype", "cls"),
+    [
+        ("overloaded_error", ProviderServerError),
+        ("api_error", ProviderServerError),
+        ("timeout_error", ProviderServerError),
+        ("rate_limit_error", RateLimitError),
+        ("invalid_request_error", BadRequestError),
+        ("request_too_large", BadRequestError),
+        ("authentication_error", AuthenticationError),
+        ("permission_error", AuthenticationError),
+        ("not_found_error", ModelNotFoundError),
+        ("some_future_error", ProviderServerError),
+    ],
+)
+def test_anthropic_error_event_in_chunk(etype: str, cls: type) -> None:
+    event = {"type": "error", "error": {"type": etype, "message": "It failed"}}
+    with pytest.raises(cls) as info:
         feed_chunks([*_start(), chunk_frame(event)])
-    assert info.value.code == "overloaded_error"
-    assert info.value.status is None  # a stream event has no HTTP status; none is invented
+    err = info.value
+    assert type(err) is cls and err.code == etype
+    assert err.status is None  # a stream event has no HTTP status; none is invented
 
 
 def test_overloaded_exception_frame_is_an_overload_without_a_status() -> None:
@@ -363,3 +403,43 @@ def test_malformed_input_is_typed(junk: bytes, cut: int) -> None:
         feed_chunks([raw[:cut], junk])
     except ModelRequestError:
         pass
+
+
+@pytest.mark.parametrize(
+    ("name", "cls", "retried"),
+    [
+        ("throttlingException", mp.RateLimitError, True),
+        ("internalServerException", mp.ProviderServerError, True),
+        ("serviceUnavailableException", mp.ProviderServerError, True),
+        ("modelTimeoutException", mp.ProviderServerError, True),
+        ("validationException", mp.BadRequestError, False),
+    ],
+)
+def test_in_stream_errors_through_the_llm(
+    monkeypatch: pytest.MonkeyPatch, name: str, cls: type, retried: bool
+) -> None:
+    """Over real sockets and SigV4: the frame before any output is retried by its type alone
+    (it has no HTTP status to go by) or raised with ``status=None``."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    for var in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    failing = Reply.raw(200, content_type=EVENTSTREAM, chunks=[exception_frame(name, THROTTLED)])
+    with ScriptedServer() as server:
+        bedrock = SignedEndpoint(server)
+        bedrock.add(failing, failing, failing)
+        with (
+            mp.LLM(
+                f"bedrock-claude:{MODEL}",
+                base_url=server.url,
+                options={"region": "us-east-1"},
+                cache="never",
+                retry=mp.RetryPolicy(max_retries=2, backoff_base=0.01, jitter=0),
+            ) as model,
+            pytest.raises(cls) as info,
+        ):
+            list(model.stream("hi"))
+        assert bedrock.problems == []
+    err = info.value
+    assert type(err) is cls and (err.status, err.code) == (None, name)
+    assert len(bedrock.bodies) == (3 if retried else 1)

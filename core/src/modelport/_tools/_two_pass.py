@@ -13,9 +13,10 @@ for both (``response_format=`` and a ``reasoning_effort`` that is not "none", or
 
 The result is one ``Response``: pass 1's reasoning (and its history messages), pass 2's
 structured answer, usage and attempts summed. It is cached as one entry, keyed by pass 1's
-wire request plus the schema, so a hit skips both passes; streamed, pass 1's reasoning
-arrives as ``reasoning`` events, then pass 2's JSON as ``answer`` events, one ``structured``
-event, ``final`` and ``done``.
+wire request plus the schema, so a hit skips both passes, and identical whole calls in flight
+at once share one execution (single flight on that key, as for one call). Streamed, pass 1's
+reasoning arrives as ``reasoning`` events, then pass 2's JSON as ``answer`` events, one
+``structured`` event, ``final`` and ``done``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._contract import ModelProfile
-from .._engine._actions import Blocking
+from .._engine._abort import Aborted
+from .._engine._actions import Blocking, JoinFlight, LeaveFlight
 from .._engine._call import Call
+from .._engine._fetch_images import imaged_call
 from .._engine._relay import relay
 from .._engine._response_events import replay_events, verbose_metrics
 from .._errors import RefusalError, StructuredOutputError, TruncatedOutputError
@@ -61,11 +64,14 @@ _SECOND_KEEP = frozenset({"answer", "tool_call"})
 
 
 def thinking_requested(params: Mapping[str, Any]) -> bool:
-    """A ``reasoning_effort`` that is not "none", or an explicit ``budget_tokens``."""
-    if params.get("budget_tokens") is not None:
-        return True
+    """A ``reasoning_effort`` that is not "none", or an explicit ``budget_tokens``.
+
+    A budget alone asks for thinking as an effort does (providers map one to the other); an
+    effort that says "off" wins over a budget, as it does in the providers' shaping."""
     effort = params.get("reasoning_effort")
-    return effort is not None and str(effort).strip().lower() not in _OFF
+    if effort is not None and str(effort).strip().lower() in _OFF:
+        return False
+    return effort is not None or params.get("budget_tokens") is not None
 
 
 def plan(
@@ -99,15 +105,17 @@ def two_pass_program(engine: Engine, p: Prepared, streaming: bool) -> Program:
     }
     # The call as a whole: its cache entry, its progress and its presentation. With function
     # tools it is never cached (a hit would skip the tools' side effects).
-    keyed = Call(
-        engine,
+    keyed = yield from imaged_call(
+        engine.setup,
         p.request,
         replace(
             opts,
             key_parts={**opts.key_parts, **marker},
             cache="never" if p.loop is not None else opts.cache,
         ),
+        {},
     )
+    p = replace(p, request=keyed.request)  # remote images fetched once, for both passes
     if keyed.cache_levels is not None:
         hit = keyed.take_hit((yield Blocking(keyed.read_cache)))
         if hit is not None:
@@ -116,6 +124,31 @@ def two_pass_program(engine: Engine, p: Prepared, streaming: bool) -> Program:
                 events = replay_events(hit, opts.hide_thinking, opts.verbose, ending=False)
                 yield events + _ending(hit)
             return hit
+    if streaming or keyed.cache_levels is None or keyed.key is None:
+        return (yield from _passes(engine, p, streaming, keyed))
+    # Single flight, as for one call: an identical whole two-pass call in progress will put
+    # the combined answer in the cache under the same key, so this one waits and reads it.
+    try:
+        follower = yield JoinFlight(keyed.key, keyed.queue_deadline())
+    except Aborted as stop:  # cancelled while waiting for the leader: nothing was sent
+        stopped = Response(stop_reason="aborted", abort_reason=stop.reason)
+        return keyed.deliver(keyed.finalize(stopped, {}, None))
+    if follower:
+        hit = keyed.take_hit((yield Blocking(keyed.read_cache)))
+        if hit is not None:
+            return parse_structured(hit, structured)
+        return (yield from _passes(engine, p, streaming, keyed))
+    try:
+        return (yield from _passes(engine, p, streaming, keyed))
+    finally:
+        yield LeaveFlight(keyed.key)
+
+
+def _passes(engine: Engine, p: Prepared, streaming: bool, keyed: Call) -> Program:
+    """Pass 1, then pass 2 (re-asked on invalid output), stored as one cache entry."""
+    structured = p.structured
+    assert structured is not None
+    opts = p.opts
     # Each pass: not cached on its own, reasoning kept until the whole is stored.
     sub = replace(opts, cache="never", clear_cache=False, hide_thinking=False, verbose=False)
     sub.accept_cached = None

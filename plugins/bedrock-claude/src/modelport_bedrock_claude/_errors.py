@@ -5,6 +5,13 @@ and a ``{"message": ...}`` body (sometimes with ``__type``); a failure inside a 
 event-stream frame with ``:message-type: exception`` and ``:exception-type: throttlingException``
 (lower camel case). Both go through ``classify``, so a throttle is a ``RateLimitError`` whether it
 came as HTTP 429 or mid-stream.
+
+A failure inside a stream arrives after the HTTP 200: it has no HTTP status of its own, so its
+error carries ``status=None`` and is typed by its name alone (the retry loop decides by class,
+not status). An HTTP error keeps the status it came with. A model timeout is the provider's
+own time limit, not one of the caller's deadlines, so it is a retryable
+``ProviderServerError`` on both paths rather than an ``LLMTimeoutError`` (whose ``phase``
+names the caller's connect/read/first-chunk/total deadlines).
 """
 
 from __future__ import annotations
@@ -44,20 +51,22 @@ _AUTH = frozenset(
 )
 _THROTTLE = frozenset({"throttlingexception", "toomanyrequestsexception"})
 _QUOTA = frozenset({"servicequotaexceededexception"})
-# The model is overloaded: a server-side condition that passes, so retryable. Inside a stream it
-# arrives with no HTTP status, and none is invented for it.
+# The model is overloaded: a server-side condition that passes, so retryable.
 _OVERLOAD = frozenset({"overloadedexception", "overloaded_error"})
 _NOT_FOUND = frozenset({"resourcenotfoundexception"})
-_SERVER_STATUS = {
-    "internalserverexception": 500,
-    "internalfailure": 500,
-    "serviceunavailableexception": 503,
-    "serviceunavailable": 503,
-    "modeltimeoutexception": 408,
-    "modelerrorexception": 424,
-    "modelstreamerrorexception": 424,
-    "modelnotreadyexception": 429,
-}
+# The provider failed on its side; each passes, so each is retried.
+_SERVER = frozenset(
+    {
+        "internalserverexception",
+        "internalfailure",
+        "serviceunavailableexception",
+        "serviceunavailable",
+        "modeltimeoutexception",
+        "modelerrorexception",
+        "modelstreamerrorexception",
+        "modelnotreadyexception",
+    }
+)
 _CONTEXT_PHRASES = (
     "input is too long",
     "prompt is too long",
@@ -66,15 +75,18 @@ _CONTEXT_PHRASES = (
     "maximum context length",
     "too many input tokens",
 )
-# Anthropic error event types (``{"type": "error", "error": {"type": ...}}``) inside a chunk.
-_ANTHROPIC_TYPES: dict[str, tuple[str, int | None]] = {
-    "overloaded_error": ("overloadedexception", None),
-    "api_error": ("internalserverexception", 500),
-    "rate_limit_error": ("throttlingexception", 429),
-    "invalid_request_error": ("validationexception", 400),
-    "authentication_error": ("accessdeniedexception", 401),
-    "permission_error": ("accessdeniedexception", 403),
-    "not_found_error": ("resourcenotfoundexception", 404),
+# Anthropic error event types (``{"type": "error", "error": {"type": ...}}``) inside a chunk,
+# as the Bedrock names ``classify`` knows.
+_ANTHROPIC_TYPES: dict[str, str] = {
+    "overloaded_error": "overloadedexception",
+    "api_error": "internalserverexception",
+    "rate_limit_error": "throttlingexception",
+    "invalid_request_error": "validationexception",
+    "authentication_error": "accessdeniedexception",
+    "permission_error": "accessdeniedexception",
+    "not_found_error": "resourcenotfoundexception",
+    "request_too_large": "validationexception",
+    "timeout_error": "modeltimeoutexception",
 }
 
 
@@ -97,7 +109,8 @@ def classify(
     retry_after: float | None = None,
     secrets: Iterable[str] = (),
 ) -> ModelRequestError:
-    """The typed error for a Bedrock error name (any case) and message."""
+    """The typed error for a Bedrock error name (any case) and message; ``status`` is the HTTP
+    status, or None for a failure inside a stream (and then stays None)."""
     code = _short_type(error_type)
     key = (code or "").lower()
     lowered = message.lower()
@@ -111,33 +124,29 @@ def classify(
     }
     err: ModelRequestError
     if key in _THROTTLE:
-        err = RateLimitError(f"rate limited: {message}", status=status or 429, **kw)
+        err = RateLimitError(f"rate limited: {message}", status=status, **kw)
     elif key in _QUOTA:
         # A quota is not a rate window: waiting does not bring it back, so never retried.
         err = RateLimitError(
-            f"service quota exceeded: {message}", status=status or 400, retryable=False, **kw
+            f"service quota exceeded: {message}", status=status, retryable=False, **kw
         )
     elif key in _OVERLOAD:
         err = ProviderServerError(
             f"model overloaded: {message}", status=status, retryable=True, **kw
         )
     elif key in _AUTH:
-        err = AuthenticationError(f"authentication failed: {message}", status=status or 403, **kw)
+        err = AuthenticationError(f"authentication failed: {message}", status=status, **kw)
     elif key in _NOT_FOUND:
-        err = ModelNotFoundError(f"model not found: {message}", status=status or 404, **kw)
-    elif key in _SERVER_STATUS:
-        err = ProviderServerError(
-            f"provider error: {message}", status=status or _SERVER_STATUS[key], **kw
-        )
+        err = ModelNotFoundError(f"model not found: {message}", status=status, **kw)
+    elif key in _SERVER:
+        err = ProviderServerError(f"provider error: {message}", status=status, retryable=True, **kw)
     elif any(p in lowered for p in _CONTEXT_PHRASES) and (status is None or status < 500):
-        err = ContextWindowExceededError(
-            f"context window exceeded: {message}", status=status or 400, **kw
-        )
+        err = ContextWindowExceededError(f"context window exceeded: {message}", status=status, **kw)
     elif key == "validationexception":
         if "model identifier is invalid" in lowered:
-            err = ModelNotFoundError(f"model not found: {message}", status=status or 400, **kw)
+            err = ModelNotFoundError(f"model not found: {message}", status=status, **kw)
         else:
-            err = BadRequestError(f"request rejected: {message}", status=status or 400, **kw)
+            err = BadRequestError(f"request rejected: {message}", status=status, **kw)
     elif status is not None:
         err = error_for_status(status, message, provider=PROVIDER, model=model, code=code)
         err.request_id = request_id
@@ -192,12 +201,13 @@ def error_from_http(
 
 
 def anthropic_error(data: dict[str, Any], *, model: str | None) -> ModelRequestError:
-    """An Anthropic ``{"type": "error", "error": {...}}`` event carried in a chunk."""
+    """An Anthropic ``{"type": "error", "error": {...}}`` event carried in a chunk: typed by
+    its ``type``, with no HTTP status (it came inside a 200 stream)."""
     error = data.get("error")
     error = error if isinstance(error, dict) else {}
     etype = str(error.get("type") or "api_error")
     message = str(error.get("message") or etype)
-    name, status = _ANTHROPIC_TYPES.get(etype, ("internalserverexception", 500))
-    err = classify(status, name, message, model=model)
+    name = _ANTHROPIC_TYPES.get(etype, "internalserverexception")
+    err = classify(None, name, message, model=model)
     err.code = etype
     return err

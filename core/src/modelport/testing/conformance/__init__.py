@@ -84,7 +84,8 @@ annotates, adds or skips entries::
       {"file": "usage-last.sse", "xfail": {"test_one_byte_chunks_give_the_same_deltas": "#12"}}
     ]}
 
-Keys: ``kind`` (``stream``, ``response``, ``error``, ``stream_error``, ``models``, ``skip``),
+Keys: ``kind`` (``stream``, ``response``, ``error``, ``stream_error``, ``models``,
+``profile`` (a server's model report, for ``server_profile``), ``skip``),
 ``format`` (``sse``, ``eventstream``, ``json``, ``raw``), ``status``, ``headers``, ``twin``,
 ``ignore`` (fields that legitimately differ between twins: ``ids``, ``usage``, ``model``,
 ``metadata``, ``reasoning``, ``raw_stop_reason``), ``error`` (an error class name from
@@ -164,6 +165,12 @@ stream raise ``LLMTimeoutError``; a reset mid-stream raises ``ProviderConnection
 without duplicated output (or retries when nothing was yielded); a stream closed early is
 never a short answer; a connection closed after a stream is not reused; garbage mid-stream is
 a ``ProviderProtocolError`` and not retried; a JSON body answering a stream request is parsed.
+
+Opt-in (named in ``capabilities=``, never derived): ``paged_listing`` (the model-list
+recordings are the pages ``next_models_request`` walks, in order; the listing check then
+expects one request per page), ``server_profile`` (``profile_requests`` / ``parse_profile``
+on ``"kind": "profile"`` recordings), ``limit_headers`` (``read_limit_headers`` on the
+recorded response headers and on any value); see ``_checks_reports``.
 """
 
 from __future__ import annotations

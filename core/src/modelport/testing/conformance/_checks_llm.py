@@ -21,6 +21,7 @@ from ._base import SuiteBase
 from ._collect import needs
 from ._compare import answer_of
 from ._harness import MemoryCache, make_llm, reply_for, scripted
+from ._listing import listing_pages, target_of, walk_listing
 
 if TYPE_CHECKING:
     from ._recordings import Case
@@ -163,14 +164,29 @@ class LLMChecks(SuiteBase):
 
     @needs("model_listing")
     def test_models_through_the_llm(self) -> None:
-        listing = self.primary("models")
-        expected = self.conf.make(listing).parse_models(listing.body())
-        with scripted() as server, make_llm(self.conf, server, case=listing) as llm:
-            server.add(reply_for(listing))
+        # One request, or (paged_listing) the walk of next_models_request over the recorded
+        # pages in order: the LLM sends each request the provider builds and merges the ids.
+        pages = listing_pages(self)
+        walked = walk_listing(self.conf, pages)
+        expected: list[str] = []
+        for _, page in walked:
+            expected += [
+                m for m in self.conf.make(page).parse_models(page.body()) if m not in expected
+            ]
+        with scripted() as server, make_llm(self.conf, server, case=pages[0]) as llm:
+            server.add(*(reply_for(page) for _, page in walked))
             try:
                 got = llm.models()
             except LLMError as err:
                 raise AssertionError(f"llm.models() failed: {err}") from err
-            (sent,) = server.requests
+            sent = list(server.requests)
         assert got == expected
-        assert sent.method == "GET"
+        assert len(sent) == len(walked), (
+            f"llm.models() sent {len(sent)} request(s); the provider's listing walk has "
+            f"{len(walked)}"
+        )
+        for request, (wire, _) in zip(sent, walked, strict=True):
+            assert request.method == wire.method == "GET"
+            assert request.target == target_of(wire.url), (
+                f"llm.models() asked for {request.target}, the provider built {wire.url}"
+            )

@@ -50,6 +50,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "errors": ("error",),
     "stream_errors": ("stream_error",),
     "models": ("models",),
+    "profiles": ("profile",),
 }
 _GROUP_NEEDS: dict[str, frozenset[str]] = {
     "streams": frozenset({"streaming"}),
@@ -57,6 +58,7 @@ _GROUP_NEEDS: dict[str, frozenset[str]] = {
     "tool_streams": frozenset({"streaming", "tools"}),
     "stream_errors": frozenset({"streaming"}),
     "models": frozenset({"model_listing"}),
+    "profiles": frozenset({"server_profile"}),
 }
 _WHAT = {
     "streams": "streamed responses (.sse / .bin)",
@@ -67,6 +69,7 @@ _WHAT = {
     "errors": "error bodies (error-<status>-*.json)",
     "stream_errors": "streams ending in an error event (*error*.sse / .bin)",
     "models": "model lists (*models.json)",
+    "profiles": 'server profile reports (cases.json "kind": "profile")',
 }
 
 
@@ -104,6 +107,8 @@ def requires(conf: Conformance, case: Case) -> frozenset[str]:
         found.add("streaming")
     if case.kind == "models":
         found.add("model_listing")
+    if case.kind == "profile":
+        found.add("server_profile")
     if case.kind in ("stream", "response") and "tools" not in found:
         try:
             if case.kind == "stream":

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .._server import ScriptedServer
     from ._recordings import Case
 
-__all__ = ["CANARY", "CAPABILITIES", "Conformance", "skip_reason"]
+__all__ = ["CANARY", "CAPABILITIES", "OPT_IN", "Conformance", "skip_reason"]
 
 # A key that is never valid anywhere: if it shows up in a wire request before ``authenticate``
 # or in any error text, the provider (or the core) leaked it. Long enough that the core's
@@ -34,7 +34,13 @@ CAPABILITIES: Mapping[str, str] = {
     "structured_output": "structured output",
     "model_listing": "model listing",
     "credentials": "credentials",
+    # Opt-in only (never derived): contract members whose checks need recordings of their own.
+    "paged_listing": "paged model listing",
+    "server_profile": "server profile reports",
+    "limit_headers": "rate-limit headers",
 }
+# Capabilities a provider must name in ``capabilities=`` to be held to them.
+OPT_IN = frozenset({"paged_listing", "server_profile", "limit_headers"})
 
 
 def skip_reason(capability: str) -> str:
@@ -65,7 +71,9 @@ class Conformance:
     ``capabilities``: the full set of capabilities the provider has (names in
     ``CAPABILITIES``); ``None`` derives them from ``profile(model)`` (``tools``, ``images``,
     ``thinking``), ``models_request()`` (``model_listing``) and the credentials given, with
-    ``streaming`` and ``structured_output`` assumed. ``options``: ``ProviderSettings.options``.
+    ``streaming`` and ``structured_output`` assumed; the ``OPT_IN`` ones (``paged_listing``,
+    ``server_profile``, ``limit_headers``) are never derived, only declared. ``options``:
+    ``ProviderSettings.options``.
     ``base_url``: where the scripted server is, as the provider wants it; ``{server}`` stands
     for ``http://127.0.0.1:PORT`` (use ``"{server}"`` for providers that add no ``/v1``).
     ``api_key``: sent by ``authenticate`` only (a canary by default; ``None`` for providers

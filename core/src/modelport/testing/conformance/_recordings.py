@@ -20,12 +20,12 @@ from ._config import CAPABILITIES
 
 __all__ = ["IGNORABLE", "Case", "RecordingsError", "load_cases"]
 
-Kind = Literal["stream", "response", "error", "stream_error", "models"]
+Kind = Literal["stream", "response", "error", "stream_error", "models", "profile"]
 Format = Literal["sse", "eventstream", "json", "raw"]
 
 INDEX = "index.json"
 MANIFEST = "cases.json"
-_KINDS = ("stream", "response", "error", "stream_error", "models", "skip")
+_KINDS = ("stream", "response", "error", "stream_error", "models", "profile", "skip")
 _FORMATS = ("sse", "eventstream", "json", "raw")
 _SUFFIX_FORMAT: dict[str, Format] = {".sse": "sse", ".bin": "eventstream", ".json": "json"}
 IGNORABLE = frozenset({"ids", "usage", "model", "metadata", "reasoning", "raw_stop_reason"})

@@ -15,6 +15,7 @@ from ._checks_bodies import BodyChecks
 from ._checks_errors import ErrorChecks
 from ._checks_faults import FaultChecks
 from ._checks_llm import LLMChecks
+from ._checks_reports import ReportChecks
 from ._checks_streams import StreamChecks
 from ._checks_wire import WireChecks
 
@@ -22,7 +23,7 @@ __all__ = ["ProviderConformance"]
 
 
 class ProviderConformance(
-    StreamChecks, BodyChecks, ErrorChecks, WireChecks, LLMChecks, FaultChecks
+    StreamChecks, BodyChecks, ErrorChecks, WireChecks, LLMChecks, FaultChecks, ReportChecks
 ):
     """Subclass it in a test module and set ``conformance = Conformance(...)``; see the
     ``modelport.testing.conformance`` docstring for the checks and the recordings layout."""

@@ -18,10 +18,12 @@ _CHECKS = (
     "_checks_errors",
     "_checks_faults",
     "_checks_llm",
+    "_checks_reports",
     "_checks_streams",
     "_checks_wire",
     "_compare",
     "_decode",
+    "_listing",
 )
 pytest.register_assert_rewrite(*(f"{__package__}.{name}" for name in _CHECKS))
 
