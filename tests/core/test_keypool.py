@@ -75,6 +75,16 @@ def test_each_attempt_takes_the_least_loaded_key(server: ScriptedServer) -> None
     assert keys == [KEY_A, KEY_A, KEY_B, KEY_B]
 
 
+def test_calls_one_at_a_time_take_turns(server: ScriptedServer) -> None:
+    # Least-loaded alone would send every sequential call with the first key (all loads are
+    # 0), and run into that key's own rate limit while the others stay idle.
+    server.route("POST", "/v1/chat/completions", by_key({KEY_A: ok, KEY_B: ok}))
+    with make(server) as llm:
+        for i in range(4):
+            assert llm.complete(f"q{i}").text == "ok"
+    assert [used_key(r) for r in server.requests] == [KEY_A, KEY_B, KEY_A, KEY_B]
+
+
 def test_a_429_cools_the_key_down_and_the_retry_moves_on_at_once(server: ScriptedServer) -> None:
     limited = Reply.status(429, {"error": {"message": "slow down"}}, headers={"retry-after": "30"})
     server.route("POST", "/v1/chat/completions", by_key({KEY_A: lambda: limited, KEY_B: ok}))
@@ -169,3 +179,49 @@ def test_bad_pools_are_configuration_errors() -> None:
 def test_a_pool_backend_must_be_a_limit_backend() -> None:
     with pytest.raises(mp.ConfigurationError, match="backend"):
         mp.KeyPool(["sk-a"], backend=object())  # type: ignore[arg-type]
+
+
+def test_a_cooldown_is_an_event_naming_the_fingerprint_only(server: ScriptedServer) -> None:
+    limited = Reply.status(429, {"error": {"message": "slow down"}}, headers={"retry-after": "1"})
+    server.route("POST", "/v1/chat/completions", by_key({KEY_A: lambda: limited, KEY_B: ok}))
+    events: list[mp.ProgressEvent] = []
+    with make(server, limits=mp.Limits(max_concurrency=2), on_progress=events.append) as llm:
+        assert llm.complete("hi").text == "ok"
+    cooled = [e.detail for e in events if e.kind == "key_cooldown"]
+    assert cooled == [{"key": repr(mp.KeyPool([KEY_A])).split(": ")[1][:8], "seconds": 1.0}]
+    assert [e.detail for e in events if e.kind == "rate_limited"] == [{"retry_after_s": 1.0}]
+    assert not any(KEY_A in repr(e) for e in events)
+
+
+def test_with_limits_a_429_on_one_key_does_not_pause_the_others(server: ScriptedServer) -> None:
+    """The 429 is key A's own limit: the model's shared budget must not hold key B's retry
+    back for A's Retry-After."""
+    limited = Reply.status(429, {"error": {"message": "slow down"}}, headers={"retry-after": "30"})
+    server.route("POST", "/v1/chat/completions", by_key({KEY_A: lambda: limited, KEY_B: ok}))
+    with make(server, limits=mp.Limits(max_concurrency=2, requests_per_minute=600)) as llm:
+        started = time.monotonic()
+        assert llm.complete("hi").text == "ok"
+        assert time.monotonic() - started < 10  # not the 30 s Retry-After
+    assert [used_key(q) for q in server.requests] == [KEY_A, KEY_B]
+
+
+def test_a_call_waiting_for_a_cooling_key_keeps_its_own_deadline(server: ScriptedServer) -> None:
+    limited = Reply.status(429, {"error": {"message": "slow down"}}, headers={"retry-after": "30"})
+    server.route("POST", "/v1/chat/completions", lambda request: limited)
+    with make(server, retry=mp.RetryPolicy(max_retries=0)) as llm:
+        with pytest.raises(mp.RateLimitError):
+            llm.complete("first")  # no retries: one key tried, and it cools down
+        with pytest.raises(mp.RateLimitError):
+            llm.complete("second")  # the other key; now both cool down for 30 s
+
+        async def waits() -> None:
+            await llm.acomplete("third", timeout=mp.Timeouts(total=0.5))
+
+        started = time.monotonic()
+        with pytest.raises(mp.LLMTimeoutError) as info:
+            asyncio.run(waits())
+        assert time.monotonic() - started < 10  # its 0.5 s, not the keys' 30 s
+    assert info.value.phase == "queued"
+    assert len(server.requests) == 2  # the third call never went out
+    pool = llm._engine.pool
+    assert pool is not None and set(pool.load().values()) == {0}

@@ -73,7 +73,7 @@ class StreamAttempt:
     def __init__(self, call: Call) -> None:
         self.call = call
         self.asm = call.new_assembler()
-        provider = call.engine.provider
+        provider = call.setup.provider
         self.decoder = call._provider_step(
             "stream_decoder", ProviderProtocolError, lambda: provider.stream_decoder(call.request)
         )
@@ -110,7 +110,7 @@ class StreamAttempt:
     def _failed(self, where: str, exc: Exception) -> LLMError:
         if isinstance(exc, LLMError):
             return self.call.contextualize(exc)
-        err = plugin_failure(ProviderProtocolError, self.call.engine.plugin, where, exc)
+        err = plugin_failure(ProviderProtocolError, self.call.setup.plugin, where, exc)
         return self.call.contextualize(err)
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
@@ -134,9 +134,9 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
     """Send until the headers of a success arrive; pre-response failures retry here. Each
     attempt first waits for its limiter grant and takes a key of the pool (when there are
     such), and returns them with the response for ``_released``."""
-    provider = call.engine.provider
+    provider = call.setup.provider
     limiter = call.limiter
-    pool = call.engine.pool
+    pool = call.setup.pool
     while True:
         t = call.timeouts
         held = _Held()
@@ -152,7 +152,7 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
         try:
             # A pool's key signs through its own provider instance, so its own credentials
             # (a Bedrock credential set's profile) are resolved off the loop too.
-            signer = call.engine.keyed.get(held.key, provider) if held.key else provider
+            signer = call.setup.keyed.get(held.key, provider) if held.key else provider
             if signer.auth_pending():
                 yield Blocking(partial(call.prepare_auth, held.key))
             wire = call.authed(held.key)
@@ -181,13 +181,16 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
             _attempt_failed(held, err)
             another_key = False
             if isinstance(err, RateLimitError):
-                if limiter is not None and err.retry_after:
-                    limiter.pause(err.retry_after)  # everyone sharing the budget slows down
-                    call.emit("rate_limited", retry_after_s=err.retry_after)
                 if pool is not None and held.key is not None:
                     pool.cool_down(held.key, err.retry_after)
                     call.emit("key_cooldown", key=fingerprint(held.key), seconds=err.retry_after)
                     another_key = True
+                if limiter is not None and err.retry_after:
+                    # A 429 on one key of a pool is that key's limit: the shared budget pauses
+                    # only when no other key can take the retry.
+                    if not (another_key and pool is not None and pool.has_usable()):
+                        limiter.pause(err.retry_after)  # everyone sharing it slows down
+                    call.emit("rate_limited", retry_after_s=err.retry_after)
             elif isinstance(err, AuthenticationError) and pool is not None and held.key:
                 another_key = pool.bench(held.key)
             yield from _released(call, held, None)
@@ -203,7 +206,7 @@ def _log_attempt(
 ) -> None:
     transport_log.debug(
         "%s %s attempt %d: %s %s -> %s in %.1f ms",
-        call.engine.provider.name,
+        call.setup.provider.name,
         call.request.model,
         call.attempt,
         wire.method,
@@ -240,7 +243,7 @@ def _released(call: Call, held: _Held, response: Response | None) -> Generator[A
         used = None if response is None else response.usage.total_tokens
         yield Release(call.limiter, held.grant, used)
         held.grant = None
-    pool = call.engine.pool
+    pool = call.setup.pool
     if held.key is not None and pool is not None:
         yield ReturnKey(pool, held.key)
         held.key = None

@@ -79,6 +79,16 @@ class LimitBackend(Protocol):
         """Seconds left of each cooling key among ``key_ids`` (the others are left out)."""
         ...
 
+    def bench_key(self, key_id: str, seconds: float) -> None:
+        """The provider refused the key with fingerprint ``key_id`` (401/403): no process is
+        to use it for ``seconds`` (a bench expires, so a key re-enabled at the provider comes
+        back without restarting every process)."""
+        ...
+
+    def benched_keys(self, key_ids: Sequence[str]) -> dict[str, float]:
+        """Seconds left of each benched key among ``key_ids`` (the others are left out)."""
+        ...
+
 
 def limit_scope(provider: str, base_url: str, model: str, limits: Limits) -> str:
     """The name of one budget, the same in every process: a hash, so that a base URL with

@@ -1,9 +1,9 @@
-"""A key pool's cooldowns shared through a ``LimitBackend``: a 429 in one process cools the key
-down in every process.
+"""A key pool's cooldowns and benches shared through a ``LimitBackend``: a 429 in one process
+cools the key down in every process, a 401/403 benches it in every process (for a while).
 
-The pool never waits for the backend: a cooldown is written by a worker thread, and the
-cooldowns other processes wrote are read by it at most every ``REFRESH_S`` while the pool is in
-use, so a process learns of another's 429 within about that long. Keys are named by their
+The pool never waits for the backend: a cooldown or a bench is written by a worker thread, and
+those other processes wrote are read by it at most every ``REFRESH_S`` while the pool is in
+use, so a process learns of another's 429 or 401 within about that long. Keys are named by their
 fingerprints only. A backend that fails is warned about once (``modelport.limits``); the pool
 then goes on with its own cooldowns.
 """
@@ -35,11 +35,11 @@ class SharedCooldowns:
         self,
         backend: LimitBackend,
         ids: list[str],
-        apply: Callable[[dict[str, float]], None],
+        apply: Callable[[dict[str, float], dict[str, float]], None],
     ) -> None:
         self._backend = backend
         self._ids = ids
-        self._apply = apply  # the pool merges {fingerprint: seconds left}
+        self._apply = apply  # the pool merges {fingerprint: seconds left} (cooling, benched)
         self._lock = threading.Lock()
         self._refreshed = 0.0
         self._warned = False
@@ -61,7 +61,8 @@ class SharedCooldowns:
             if not self._warned:
                 self._warned = True
                 log.warning(
-                    "modelport: the limit backend %s failed (%s); key cooldowns are local "
+                    "modelport: the limit backend %s failed (%s); key cooldowns and benches "
+                    "are local "
                     "to this process until it answers",
                     type(self._backend).__name__,
                     type(exc).__name__,
@@ -72,14 +73,20 @@ class SharedCooldowns:
     def push(self, key_id: str, seconds: float) -> None:
         self._submit(lambda: self._backend.cool_down(key_id, seconds))
 
+    def push_bench(self, key_id: str, seconds: float) -> None:
+        self._submit(lambda: self._backend.bench_key(key_id, seconds))
+
+    def _read(self) -> None:
+        self._apply(self._backend.cooling(self._ids), self._backend.benched_keys(self._ids))
+
     def maybe_refresh(self) -> None:
         now = time.monotonic()
         with self._lock:
             if now - self._refreshed < REFRESH_S:
                 return
             self._refreshed = now
-        self._submit(lambda: self._apply(self._backend.cooling(self._ids)))
+        self._submit(self._read)
 
     def refresh_now(self) -> None:
-        """Read the shared cooldowns on this thread (tests; a dashboard)."""
-        self._guarded(lambda: self._apply(self._backend.cooling(self._ids)))
+        """Read the shared cooldowns and benches on this thread (tests; a dashboard)."""
+        self._guarded(self._read)

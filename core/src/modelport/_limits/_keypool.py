@@ -1,14 +1,19 @@
 """``KeyPool``: several API keys for one model, the least-loaded one for each attempt.
 
-Sans-IO state under a lock, like the limiter. A key that got a 429 cools down for its
-Retry-After; a key that got 401/403 is benched for good (a warning names its fingerprint, never
-the key). Keys are never shown: ``repr``, warnings and events carry ``fingerprint(key)``, the
-first 8 hex digits of its SHA-256.
+Sans-IO state under a lock, like the limiter. Among the least-loaded keys the one used longest
+ago goes first, so that calls one at a time still spread over every key's per-key rate limit. A
+key that got a 429 cools down for its Retry-After; a key that got 401/403 is benched (a warning
+names its fingerprint, never the key): for the process's lifetime, or with a ``backend`` for
+``BENCH_S`` in every process sharing it, so that a key re-enabled at the provider comes back
+without a restart. Keys are never shown: ``repr``, warnings and events carry
+``fingerprint(key)``, the first 8 hex digits of its SHA-256.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import threading
 import time
 import warnings
@@ -18,9 +23,12 @@ from .._errors import ConfigurationError
 from ._backend import LimitBackend
 from ._cooldowns import SharedCooldowns
 
-__all__ = ["KeyPool", "fingerprint"]
+__all__ = ["BENCH_S", "KeyPool", "fingerprint"]
+
+log = logging.getLogger("modelport.limits")
 
 _DEFAULT_COOLDOWN_S = 1.0  # a 429 that said nothing about how long
+BENCH_S = 3600.0  # how long a bench lasts when a backend shares it
 
 
 def fingerprint(key: str) -> str:
@@ -30,11 +38,22 @@ def fingerprint(key: str) -> str:
 class KeyPool:
     """``mp.KeyPool(["sk-1", "sk-2"])`` (or ``api_key=[...]``) on an ``LLM``.
 
-    ``backend``: a ``LimitBackend`` that shares the cooldowns with every process using it
-    (``modelport_redis.RedisLimits``); loads and benched keys stay per process.
+    ``backend``: a ``LimitBackend`` that shares the cooldowns and the benched keys (for
+    ``BENCH_S``) with every process using it (``modelport_redis.RedisLimits``); the loads stay
+    per process (docs/limits.md says why).
     """
 
-    __slots__ = ("_benched", "_clock", "_cool_until", "_keys", "_load", "_lock", "_shared")
+    __slots__ = (
+        "_bench_until",
+        "_clock",
+        "_cool_until",
+        "_keys",
+        "_last_used",
+        "_load",
+        "_lock",
+        "_shared",
+        "_turn",
+    )
 
     def __init__(
         self,
@@ -53,7 +72,9 @@ class KeyPool:
         self._lock = threading.Lock()
         self._load = dict.fromkeys(listed, 0)
         self._cool_until = dict.fromkeys(listed, 0.0)
-        self._benched: set[str] = set()
+        self._bench_until = dict.fromkeys(listed, 0.0)
+        self._last_used = dict.fromkeys(listed, 0)
+        self._turn = 0
         self._shared: SharedCooldowns | None = None
         if backend is not None:
             if not isinstance(backend, LimitBackend):
@@ -68,7 +89,7 @@ class KeyPool:
         return list(self._keys)
 
     def take(self) -> tuple[str | None, float]:
-        """The least-loaded usable key (ties: the first listed), counted as in use; or
+        """The least-loaded usable key (ties: the one used longest ago), counted as in use; or
         ``(None, seconds)`` until the first cooling key is usable again. Every key benched is
         a ``ConfigurationError``: no wait would help."""
         if self._shared is not None:
@@ -76,13 +97,15 @@ class KeyPool:
         with self._lock:
             now = self._clock()
             usable = [
-                k for k in self._keys if k not in self._benched and self._cool_until[k] <= now
+                k for k in self._keys if self._bench_until[k] <= now and self._cool_until[k] <= now
             ]
             if usable:
-                key = min(usable, key=lambda k: self._load[k])
+                key = min(usable, key=lambda k: (self._load[k], self._last_used[k]))
                 self._load[key] += 1
+                self._turn += 1
+                self._last_used[key] = self._turn
                 return key, 0.0
-            cooling = [self._cool_until[k] - now for k in self._keys if k not in self._benched]
+            cooling = [self._cool_until[k] - now for k in self._keys if self._bench_until[k] <= now]
         if not cooling:
             raise ConfigurationError(
                 "every key of the pool was refused by the provider (401/403); fingerprints: "
@@ -94,7 +117,9 @@ class KeyPool:
         """A key not benched and not cooling down (a retry can go at once)."""
         with self._lock:
             now = self._clock()
-            return any(k not in self._benched and self._cool_until[k] <= now for k in self._keys)
+            return any(
+                self._bench_until[k] <= now and self._cool_until[k] <= now for k in self._keys
+            )
 
     def give_back(self, key: str) -> None:
         with self._lock:
@@ -110,36 +135,66 @@ class KeyPool:
         if self._shared is not None:
             self._shared.push(fingerprint(key), wait)
 
-    def _merge(self, cooling: dict[str, float]) -> None:
-        """Cooldowns other processes set (seconds left, by fingerprint) become this pool's."""
+    def _merge(self, cooling: dict[str, float], benched: dict[str, float]) -> None:
+        """Cooldowns and benches other processes set (seconds left, by fingerprint) become
+        this pool's."""
+        learned: list[str] = []
         with self._lock:
             now = self._clock()
             for key in self._keys:
-                left = cooling.get(fingerprint(key))
+                fp = fingerprint(key)
+                left = cooling.get(fp)
                 if left is not None and left > 0:
                     self._cool_until[key] = max(self._cool_until[key], now + left)
+                left = benched.get(fp)
+                if left is not None and left > 0:
+                    if self._bench_until[key] <= now:
+                        learned.append(fp)
+                    self._bench_until[key] = max(self._bench_until[key], now + left)
+        for fp in learned:
+            log.warning(
+                "modelport: API key %s was refused (401/403) in another process; it is benched "
+                "here too",
+                fp,
+            )
 
     def sync(self) -> None:
-        """Read the backend's cooldowns now (normally that happens in the background, at most
-        every quarter second while the pool is used)."""
+        """Read the backend's cooldowns and benches now (normally that happens in the
+        background, at most every quarter second while the pool is used)."""
         if self._shared is not None:
             self._shared.refresh_now()
 
     def bench(self, key: str) -> bool:
-        """The key was refused (401/403): never used again. ``True`` when another key is left
+        """The key was refused (401/403): not used again (for ``BENCH_S`` in every process
+        with a backend, else for this process's lifetime). ``True`` when another key is left
         to retry with."""
+        shared = self._shared
         with self._lock:
-            first = key not in self._benched
-            self._benched.add(key)
-            left = any(k not in self._benched for k in self._keys)
+            now = self._clock()
+            first = self._bench_until[key] <= now
+            self._bench_until[key] = now + BENCH_S if shared is not None else math.inf
+            left = any(self._bench_until[k] <= now for k in self._keys)
+        if shared is not None:
+            shared.push_bench(fingerprint(key), BENCH_S)
         if first:
+            where = (
+                f"every process sharing its backend for {BENCH_S / 3600:g} h"
+                if shared is not None
+                else "this process"
+            )
             warnings.warn(
                 f"modelport: the provider refused API key {fingerprint(key)} (401/403); it is "
-                f"benched for this process{'' if left else ' and no key is left'}",
+                f"benched in {where}{'' if left else ' and no key is left'}",
                 RuntimeWarning,
                 stacklevel=2,
             )
         return left
+
+    def benched(self) -> list[str]:
+        """Fingerprints of the keys benched now (tests, dashboards)."""
+        with self._lock:
+            now = self._clock()
+            return [fingerprint(k) for k in self._keys if self._bench_until[k] > now]
 
     def load(self) -> dict[str, int]:
         """In-use counts by fingerprint (tests, dashboards)."""

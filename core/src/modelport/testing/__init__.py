@@ -39,6 +39,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._http import RecordedRequest
+from ._limited import ProviderLimits
 from ._script import Fault, Reply, split_eventstream_messages, split_sse_events, sse_event
 from ._server import Entry, Handler, ScriptedServer, free_port
 
@@ -49,6 +50,7 @@ __all__ = [
     "Entry",
     "Fault",
     "Handler",
+    "ProviderLimits",
     "RecordedRequest",
     "Reply",
     "ScriptedServer",

@@ -131,8 +131,9 @@ class RedisLimits:
         base = f"{self.prefix}:limit:{{{scope}}}"
         return [f"{base}:{part}" for part in ("slots", "wait", "seen", "req", "tok", "pause")]
 
-    def key_name(self, key_id: str) -> str:
-        return f"{self.prefix}:key:{key_id}:cool"
+    def key_name(self, key_id: str, what: str = "cool") -> str:
+        """``{prefix}:key:{fingerprint}:cool`` or ``...:benched``: a fingerprint, never a key."""
+        return f"{self.prefix}:key:{key_id}:{what}"
 
     # -- LimitBackend ----------------------------------------------------------------------------
 
@@ -183,8 +184,19 @@ class RedisLimits:
         self.run(_scripts.COOL, [self.key_name(key_id)], [_ms(seconds)])
 
     def cooling(self, key_ids: Sequence[str]) -> dict[str, float]:
+        return self._left(key_ids, "cool")
+
+    def bench_key(self, key_id: str, seconds: float) -> None:
+        """The same only-lengthened expiring key as a cooldown, under ``:benched``: the TTL
+        is the bench (``modelport.KeyPool`` asks for an hour)."""
+        self.run(_scripts.COOL, [self.key_name(key_id, "benched")], [_ms(seconds)])
+
+    def benched_keys(self, key_ids: Sequence[str]) -> dict[str, float]:
+        return self._left(key_ids, "benched")
+
+    def _left(self, key_ids: Sequence[str], what: str) -> dict[str, float]:
         pipe = self.client().pipeline(transaction=False)
         for key_id in key_ids:
-            pipe.pttl(self.key_name(key_id))
+            pipe.pttl(self.key_name(key_id, what))
         left = pipe.execute()
         return {k: int(ms) / 1000.0 for k, ms in zip(key_ids, left, strict=True) if int(ms) > 0}
