@@ -1,7 +1,9 @@
 """``llm.count_tokens(prompt)``: what the provider's server counts, else a marked estimate.
 
-The count is asked through the provider's ``token_count_request`` (llama.cpp's tokenizer,
-a count-tokens API) and the same transport as a call. A provider without one, or a server that
+The count is asked first of the provider's ``count_tokens_locally`` (a counter that is no
+plain HTTP request, such as LM Studio's SDK), then through its ``token_count_request``
+(llama.cpp's tokenizer, a count-tokens API) and the same transport as a call. ``count_tokens``
+is sync only (an async caller runs it in a worker thread). A provider without one, or a server that
 answers 404/405 (no such endpoint), gives an estimate of about 4 characters a token, and
 ``TokenCount.estimated`` says so: a limiter or a budget check can choose to trust it or not.
 """
@@ -37,7 +39,23 @@ def _estimate(request: Request) -> TokenCount:
     return TokenCount(max(1, len(text) // _CHARS_PER_TOKEN), estimated=True, source="estimate")
 
 
+def _counted_locally(llm: LLM, request: Request) -> TokenCount | None:
+    """The provider's own counter (an SDK's RPC): tried first, its errors scrubbed too."""
+    provider = llm.provider
+    try:
+        tokens = provider.count_tokens_locally(request)
+    except LLMError as err:
+        if err.provider is None:
+            err.provider = llm.provider_name
+        secrets = [provider.settings.api_key] if provider.settings.api_key else []
+        raise err.scrubbed(secrets + provider.secrets()) from None
+    return None if tokens is None else TokenCount(tokens, estimated=False, source="provider")
+
+
 def count_tokens(llm: LLM, request: Request) -> TokenCount:
+    local = _counted_locally(llm, request)
+    if local is not None:
+        return local
     provider = llm.provider
     wire = provider.token_count_request(request)
     if wire is None:

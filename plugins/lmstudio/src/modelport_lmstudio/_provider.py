@@ -39,6 +39,7 @@ from . import __version__
 from ._errors import relabel
 from ._models import PROVIDER, LMStudioModel, model_ids, parse_model_info, profile_report
 from ._native import LMStudioStreamDecoder, apply_native
+from ._sdk_count import sdk_count
 
 __all__ = ["LMStudioProvider"]
 
@@ -143,12 +144,18 @@ class LMStudioProvider(BaseProvider):
 
     # -- token counting --------------------------------------------------------------------
 
+    def count_tokens_locally(self, request: Request) -> int | None:
+        """The loaded model's tokenizer through the ``lmstudio`` SDK (``modelport-lmstudio[sdk]``)
+        over the messages' text, one per line (the chat template's framing is not counted);
+        ``None`` without the SDK or when the model is not loaded (see ``_sdk_count``)."""
+        text = "\n".join(m.text for m in request.messages)
+        return sdk_count(self.root_url, request.model, text)
+
     def token_count_request(self, request: Request) -> WireRequest | None:
-        """``None``: the core's marked estimate. LM Studio's HTTP APIs (REST v0/v1, OpenAI- and
-        Anthropic-compatible) have no counting endpoint; its engine's tokenizer is reachable only
-        through the SDK's WebSocket RPC, and a ``max_tokens=1`` request would generate. Not
-        openai-chat's ``/tokenize``: LM Studio embeds llama.cpp without its HTTP server, so
-        asking would only cost a 404."""
+        """``None``: the SDK above, else the core's marked estimate. LM Studio's HTTP APIs (REST
+        v0/v1, OpenAI- and Anthropic-compatible) have no counting endpoint, and a
+        ``max_tokens=1`` request would generate. Not openai-chat's ``/tokenize``: LM Studio
+        embeds llama.cpp without its HTTP server, so asking would only cost a 404."""
         return None
 
     # -- models ----------------------------------------------------------------------------

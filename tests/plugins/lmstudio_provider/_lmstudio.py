@@ -36,7 +36,7 @@ def _corpus_root() -> Path:
     env = os.environ.get("MODELPORT_CONFORMANCE_DIR")
     if env:
         return Path(env)
-    # tests/plugins/lmstudio/_lmstudio.py -> repository root -> ../shared/conformance
+    # tests/plugins/lmstudio_provider/_lmstudio.py -> repository root -> ../shared/conformance
     return Path(__file__).resolve().parents[3].parent / "shared" / "conformance"
 
 
