@@ -36,6 +36,8 @@ TEST_DEPS = [
     # The client of modelport-redis's tests (the plugin pins the same); the server itself comes
     # from ../shared/peers/redis-server.sh, which the test fixture runs (apt-get when missing).
     "redis==8.1.0",
+    "lmstudio==1.5.0",  # modelport-lmstudio[sdk] (the plugin pins the same): SDK token counts
+    "websockets==17.4",  # the scripted LM Studio WebSocket server of that count's tests
 ]
 LINT_DEPS = ["ruff==0.17.6"]
 LINT_PATHS = ["core", "plugins", "tests", "bench", "examples", "scripts", "noxfile.py"]
@@ -45,6 +47,7 @@ TYPE_DEPS = [
     "hypothesis==6.170.15",
     "msgspec==0.23.0",
     "genai-prices==0.2.3",  # typed: the price lookup in modelport._cost
+    "lmstudio==1.5.0",  # typed: modelport-lmstudio's SDK token count
 ]
 # LiteLLM only as a peer to measure against (bench_targets.py), never a dependency.
 BENCH_DEPS = ["openai==3.54.0", "moto[server]==5.2.1", "msgspec==0.23.0", "litellm==1.110.2"]
@@ -99,6 +102,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/bench_cache_l2.py")
     session.run("python", "bench/bench_engine.py")
     session.run("python", "bench/bench_limits.py")
+    session.run("python", "bench/soak_limits.py")  # 10,000 calls, a limit, a key pool (~60 s)
     session.run("python", "bench/bench_redis.py")  # starts its own redis-server (../shared/peers)
     session.install("opentelemetry-sdk==1.45.2")  # the tracing case of bench_otel.py
     session.run("python", "bench/bench_otel.py")

@@ -7,6 +7,10 @@ interpreter start-up (the same for every client) is left out. Then where modelpo
 goes: ``python -X importtime`` of the same first call, its import time summed by top-level
 package, and ``import modelport`` alone (target < 40 ms).
 
+raw httpx2's first request is a sync one, so modelport is measured both ways: the sync row is
+the like-for-like comparison (no event loop on either side); the async row also pays for
+asyncio and ``asyncio.run``, as any async program does.
+
     python bench/bench_cold.py [--reps N]
 """
 
@@ -27,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_aiohttp import LITELLM, MP_AIO, MP_HX, OPENAI, RAW_AIO, RAW_HX
 from run import KEY, MODEL, BenchServer, rotated, say, table
 
+MP_SYNC = "modelport, sync (httpx2)"
 _BODY = "{'model': %r, 'messages': [{'role': 'user', 'content': 'hi'}]}" % MODEL  # noqa: UP031
 CLIENTS: dict[str, str] = {
     RAW_HX: (
@@ -52,6 +57,12 @@ CLIENTS: dict[str, str] = {
         "cache='never') as llm:\n"
         "        (await llm.acomplete('hi')).text\n"
         "asyncio.run(main())\n"
+    ),
+    MP_SYNC: (
+        "import modelport as mp\n"
+        f"with mp.LLM('openai-chat:{MODEL}', base_url=URL, api_key='{KEY}', "
+        "cache='never') as llm:\n"
+        "    llm.complete('hi').text\n"
     ),
     MP_AIO: (
         "import asyncio, modelport as mp\n"
@@ -149,20 +160,25 @@ def bench_cold(url: str, reps: int) -> dict[str, Any]:
     for r in range(reps):
         for name in rotated(list(clients), r):
             samples[name].append(_child(clients[name], url)[0])
-    base = statistics.median(samples[BASE])
     res: dict[str, Any] = {"clients": {}}
     rows = []
     for name, xs in samples.items():
         ms = statistics.median(xs)
-        res["clients"][name] = {"ms": ms, "ratio": ms / base}
-        rows.append([name, f"{ms:.0f}", f"{ms / base:.2f}x"])
+        # Paired: each round's ratio to raw httpx2's sample of the same round, then the median,
+        # so load that hits one round cancels out.
+        ratio = statistics.median(x / b for x, b in zip(xs, samples[BASE], strict=True))
+        res["clients"][name] = {"ms": ms, "ratio": ratio}
+        rows.append([name, f"{ms:.0f}", f"{ratio:.2f}x"])
     say(table(["client", "cold start ms", "vs raw httpx2"], rows))
 
-    _, err = _child(CLIENTS[MP_HX], url, importtime=True)
+    _, err = _child(CLIENTS[MP_SYNC], url, importtime=True)
     parts = import_breakdown(err)
     total = sum(parts.values())
     top = sorted(parts.items(), key=lambda kv: -kv[1])[:10]
-    say("  where modelport's first call spends its import time (-X importtime, self ms by package)")
+    say(
+        "  where modelport's first sync call spends its import time (-X importtime, self ms by "
+        "package)"
+    )
     say(table(["package", "ms", "share"], [[k, f"{v:.1f}", f"{v / total:.0%}"] for k, v in top]))
     pyd = sum(
         v
@@ -174,10 +190,12 @@ def bench_cold(url: str, reps: int) -> dict[str, Any]:
     imp = import_modelport_ms(reps)
     res["import_modelport_ms"] = imp
     mp_ratio = res["clients"][MP_HX]["ratio"]
+    sync_ratio = res["clients"][MP_SYNC]["ratio"]
     say(
         f"  import modelport: {imp:.1f} ms (target < {IMPORT_TARGET_MS:.0f} ms: "
-        f"{'met' if imp < IMPORT_TARGET_MS else 'NOT met'}); cold start {mp_ratio:.2f}x raw "
-        f"httpx2 (target <= {TARGET}x: {'met' if mp_ratio <= TARGET else 'NOT met'}); "
+        f"{'met' if imp < IMPORT_TARGET_MS else 'NOT met'}); cold start {sync_ratio:.2f}x raw "
+        f"httpx2 sync, {mp_ratio:.2f}x async (target <= {TARGET}x: "
+        f"{'met' if max(mp_ratio, sync_ratio) <= TARGET else 'NOT met'}); "
         f"pydantic (its packages and modelport's model classes): {pyd:.0f} ms of {total:.0f} ms "
         "of imports"
     )

@@ -430,3 +430,46 @@ def test_count_tokens_estimates_when_the_server_has_no_tokenizer(server: Scripte
     assert count.estimated and count.source == "estimate" and count.tokens > 0
     with toy(server) as llm:  # a provider that offers no count at all
         assert llm.count_tokens("hello").estimated
+
+
+class LocallyCounting(Toy):
+    """A provider whose counter is no HTTP request (as LM Studio's SDK RPC is)."""
+
+    name: ClassVar[str] = "toylocal"
+    key_in_error = False
+
+    def count_tokens_locally(self, request: Request) -> int | None:
+        text = " ".join(m.text for m in request.messages)
+        if "unknown" in text:
+            return None
+        if self.key_in_error:
+            raise mp.ProviderServerError(f"counter failed with {self.settings.api_key}")
+        return len(text.split())
+
+    def token_count_request(self, request: Request) -> WireRequest | None:
+        return WireRequest("POST", f"{self.base_url}/tokenize", {}, {"content": "x"})
+
+    def parse_token_count(self, body: bytes) -> int:
+        return int(json.loads(body)["n"])
+
+
+def test_count_tokens_locally_comes_first_then_the_http_count(server: ScriptedServer) -> None:
+    server.route("POST", "/v1/tokenize", Reply.json({"n": 99}))
+    with toy(server, LocallyCounting) as llm:
+        local = llm.count_tokens("one two three")
+        assert server.requests == []
+        http = llm.count_tokens("unknown words")  # None locally: the HTTP request follows
+    assert (local.tokens, local.estimated, local.source) == (3, False, "provider")
+    assert (http.tokens, http.estimated) == (99, False)
+    assert [r.path for r in server.requests] == ["/v1/tokenize"]
+
+
+def test_a_local_counters_error_is_stamped_and_scrubbed(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LocallyCounting, "key_in_error", True)
+    with toy(server, LocallyCounting, api_key="sk-local-secret-42") as llm:
+        with pytest.raises(mp.ProviderServerError) as e:
+            llm.count_tokens("one two")
+    assert e.value.provider == "toylocal"
+    assert "sk-local-secret-42" not in str(e.value)

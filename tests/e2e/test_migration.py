@@ -247,9 +247,9 @@ def test_llm_sdk_images() -> None:
 
 
 def _lmstudio_helpers() -> ModuleType:
-    """The scripted LM Studio server of tests/plugins/lmstudio, loaded by path (it is not a
-    package on sys.path from here)."""
-    path = ROOT / "tests" / "plugins" / "lmstudio" / "_lmstudio.py"
+    """The scripted LM Studio server of tests/plugins/lmstudio_provider, loaded by path (it is
+    not a package on sys.path from here)."""
+    path = ROOT / "tests" / "plugins" / "lmstudio_provider" / "_lmstudio.py"
     spec = importlib.util.spec_from_file_location("_migration_lmstudio", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -68,7 +68,10 @@ class ModelProfile:
     decide. ``sampling_params`` lists the sampling parameters the model accepts (``None``: all).
     ``thinking`` is how reasoning is asked for: ``none`` (not supported), ``manual_budget`` (a
     token budget), ``adaptive_effort`` (the model picks its budget from an effort level) or
-    ``effort`` (OpenAI's ``reasoning_effort``).
+    ``effort`` (OpenAI's ``reasoning_effort``). ``image_urls`` says whether the API takes a
+    remote image URL (``False``: the core fetches it and sends the bytes; ``None``: sent as a
+    URL). ``max_image_bytes`` (decoded) and ``max_image_side`` (pixels, the longer edge) bound
+    each image; the core checks them before any request (docs/images.md).
     """
 
     context_window: int | None = None
@@ -79,6 +82,9 @@ class ModelProfile:
     images: bool | None = None
     structured_output: StructuredStrategy = "json_schema"
     thinking_with_forced_tools: bool | None = None
+    image_urls: bool | None = None
+    max_image_bytes: int | None = None
+    max_image_side: int | None = None
 
     def merged(self, **known: Any) -> ModelProfile:
         """A copy with the given fields replaced where the value is not ``None``."""
@@ -154,6 +160,8 @@ class Provider(Protocol):
 
     def parse_token_count(self, body: bytes) -> int: ...
 
+    def count_tokens_locally(self, request: Request) -> int | None: ...
+
     def profile_requests(self, model: str) -> list[WireRequest]: ...
 
     def parse_profile(self, wire: WireRequest, body: bytes, model: str) -> ModelReport: ...
@@ -179,6 +187,7 @@ _METHODS = (
     "next_models_request",
     "token_count_request",
     "parse_token_count",
+    "count_tokens_locally",
     "profile_requests",
     "parse_profile",
     "read_limit_headers",
@@ -283,6 +292,14 @@ class BaseProvider:
 
     def parse_token_count(self, body: bytes) -> int:
         raise NotImplementedError("token_count_request returned a request: parse its answer")
+
+    def count_tokens_locally(self, request: Request) -> int | None:
+        """``request``'s input tokens counted by other means than one HTTP request (a
+        provider SDK's RPC, a local tokenizer); asked before ``token_count_request``.
+        ``None``: not available here (the default), so the HTTP request or the estimate
+        follows. May block: the core never calls it on an event loop. Errors must be
+        ``LLMError`` subclasses; the core scrubs the provider's secrets from them."""
+        return None
 
     def parse_models(self, body: bytes) -> list[str]:
         return []

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     ValidationError,
 )
@@ -40,6 +41,8 @@ class ToolCall(BaseModel):
     the model verbatim, and because a round trip must send the provider exactly what it sent us.
     """
 
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     name: str
     arguments: str = ""
@@ -57,6 +60,8 @@ class ToolCall(BaseModel):
 
 class Message(BaseModel):
     """One turn of a conversation."""
+
+    model_config = ConfigDict(defer_build=True)
 
     role: Role
     content: str | list[ContentPart] | None = None

@@ -23,7 +23,7 @@ __all__ = ["ContentPart", "ImageDetail", "ImagePart", "TextPart", "first_error"]
 class TextPart(BaseModel):
     """Plain text inside a multi-part message."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["text"] = "text"
     text: str
 
@@ -47,7 +47,7 @@ class ImagePart(BaseModel):
     knows. docs/images.md has the details.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["image"] = "image"
     url: str | None = None
     data: str | None = None

@@ -14,6 +14,7 @@ __all__ = ["Request", "ResponseFormat", "ToolSpec"]
 class ToolSpec(BaseModel):
     """A tool the model may call, as a JSON schema of its parameters."""
 
+    model_config = ConfigDict(defer_build=True)
     name: str
     description: str = ""
     parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
@@ -27,7 +28,7 @@ class ResponseFormat(BaseModel):
     json_schema: dict[str, Any] = Field(alias="schema")
     strict: bool = True
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
 
 class Request(BaseModel):
@@ -37,6 +38,8 @@ class Request(BaseModel):
     and ``extra_headers`` reach the wire unchanged (after shaping hooks), which is how a caller
     uses a provider feature modelport does not model yet.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     model: str
     messages: list[Message]

@@ -61,6 +61,8 @@ class Usage(BaseModel):
     of ``input_tokens``; providers that bill writes apart, such as Claude, report them).
     """
 
+    model_config = ConfigDict(defer_build=True)
+
     input_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
@@ -84,6 +86,7 @@ class Usage(BaseModel):
 class ToolResult(BaseModel):
     """The outcome of one executed tool call (filled by the tool loop)."""
 
+    model_config = ConfigDict(defer_build=True)
     tool_call_id: str
     name: str
     content: Any = None
@@ -93,7 +96,7 @@ class ToolResult(BaseModel):
 class Response(BaseModel):
     """The normalized answer of a model call, the same shape for every provider."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="ignore")
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="ignore", defer_build=True)
 
     text: str = ""
     reasoning: str | None = None

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PROFILE_KEYS", "check_profile", "profile_overrides"]
 
-_INTS = ("context_window", "max_output_tokens")
-_BOOLS = ("tools", "images", "thinking_with_forced_tools")
+_INTS = ("context_window", "max_output_tokens", "max_image_bytes", "max_image_side")
+_BOOLS = ("tools", "images", "thinking_with_forced_tools", "image_urls")
 PROFILE_KEYS = frozenset({*_INTS, *_BOOLS, "thinking", "sampling_params", "structured_output"})
 
 

@@ -29,7 +29,7 @@ class Cost(BaseModel):
     has for the model.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     total: Decimal = _ZERO
     input: Decimal = _ZERO

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .._tools._exec import Decision, ToolRunner
     from .._wire import WireRequest
     from ._call import Call
+    from ._drive_reads import Deadlined
 
 __all__ = [
     "Acquire",
@@ -69,7 +70,7 @@ class OpenChunks:
     for ``NextChunk`` and ``Close``."""
 
     raw: Any
-    call: Call
+    call: Deadlined
 
 
 @dataclass(slots=True)

@@ -9,7 +9,6 @@ failed, or closed early by a caller that stopped iterating).
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import threading
 import time
@@ -49,6 +48,7 @@ from ._drive_waits import (
     return_key,
 )
 
+# asyncio is imported inside the async functions, not here: a sync call must not pay for it.
 if TYPE_CHECKING:
     from .._http._transport import Transport
     from ._program import Program
@@ -235,6 +235,8 @@ async def drive_async(
     the await is cancelled (only then: never the caller's own code between two events) and the
     program gets ``Aborted`` there.
     """
+    import asyncio
+
     opened: list[Any] = []
     held: list[Release] = []  # limiter grants not yet released
     lent: list[tuple[Any, str]] = []  # pool keys not yet returned

@@ -8,20 +8,31 @@ closing it ends both (and the watchdog).
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._errors import LLMTimeoutError, ModelRequestError
 from .._http._deadline import watch
 
+# asyncio is imported inside the async functions, not here: a sync call must not pay for it.
 if TYPE_CHECKING:
+    from .._http._timeouts import Timeouts
     from .._http._transport import AsyncRawResponse, RawResponse
-    from ._call import Call
 
-__all__ = ["AsyncChunks", "SyncChunks", "close_sync", "read_async", "read_sync"]
+__all__ = ["AsyncChunks", "Deadlined", "SyncChunks", "close_sync", "read_async", "read_sync"]
+
+
+class Deadlined(Protocol):
+    """What a body read is bounded by: a call's timeouts and when it started (a ``Call``; the
+    fetch of a remote image, which runs before its call exists)."""
+
+    @property
+    def timeouts(self) -> Timeouts: ...
+
+    @property
+    def started(self) -> float: ...
 
 
 class SyncChunks:
@@ -39,7 +50,7 @@ class SyncChunks:
             self.raw.close()
 
 
-def read_sync(call: Call, raw: RawResponse) -> Iterator[bytes]:
+def read_sync(call: Deadlined, raw: RawResponse) -> Iterator[bytes]:
     """The body's chunks, with first-chunk and total deadlines enforced by the watchdog.
 
     Without those deadlines (the default), the transport's own iterator: no layer per chunk."""
@@ -49,7 +60,7 @@ def read_sync(call: Call, raw: RawResponse) -> Iterator[bytes]:
     return _read_sync_deadlines(call, raw)
 
 
-def _read_sync_deadlines(call: Call, raw: RawResponse) -> Generator[bytes, None, None]:
+def _read_sync_deadlines(call: Deadlined, raw: RawResponse) -> Generator[bytes, None, None]:
     t = call.timeouts
     now = time.monotonic()
     started = now - (time.perf_counter() - call.started)
@@ -102,7 +113,7 @@ class AsyncChunks:
             await self.raw.aclose()
 
 
-def read_async(call: Call, raw: AsyncRawResponse) -> AsyncIterator[bytes]:
+def read_async(call: Deadlined, raw: AsyncRawResponse) -> AsyncIterator[bytes]:
     """The body's chunks, each read awaited under the first-chunk or total deadline.
 
     Without those deadlines (the default), the transport's own iterator: no layer per chunk."""
@@ -112,7 +123,11 @@ def read_async(call: Call, raw: AsyncRawResponse) -> AsyncIterator[bytes]:
     return _read_async_deadlines(call, raw)
 
 
-async def _read_async_deadlines(call: Call, raw: AsyncRawResponse) -> AsyncGenerator[bytes, None]:
+async def _read_async_deadlines(
+    call: Deadlined, raw: AsyncRawResponse
+) -> AsyncGenerator[bytes, None]:
+    import asyncio
+
     t = call.timeouts
     loop = asyncio.get_running_loop()
     started = loop.time() - (time.perf_counter() - call.started)

@@ -7,14 +7,17 @@ sans-IO state of ``_limits``; here is only the waiting, once blocking and once a
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import LLMTimeoutError
 from ._abort import Aborted
 from ._actions import Acquire, Release, ReturnKey, TakeKey
+
+# asyncio is imported inside the async functions, not here: a sync call must not pay for it.
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "AsyncFlights",
@@ -62,6 +65,8 @@ class AsyncFlights:
         self._events: dict[tuple[int, str], asyncio.Event] = {}
 
     async def join(self, key: str, deadline: float | None = None) -> bool:
+        import asyncio
+
         slot = (id(asyncio.get_running_loop()), key)
         event = self._events.get(slot)
         if event is None:
@@ -75,6 +80,8 @@ class AsyncFlights:
         return True
 
     def leave(self, key: str) -> None:
+        import asyncio
+
         event = self._events.pop((id(asyncio.get_running_loop()), key), None)
         if event is not None:
             event.set()
@@ -154,6 +161,8 @@ def acquire_sync(action: Acquire, wakers: list[threading.Event]) -> Any:
 
 
 async def acquire_async(action: Acquire) -> Any:
+    import asyncio
+
     loop = asyncio.get_running_loop()
     event = asyncio.Event()
     limiter = action.limiter

@@ -5,14 +5,16 @@ An observer that raises is reported once as a warning and never fails the reques
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._events import ProgressEvent, ProgressKind
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Progress"]
 
@@ -62,7 +64,10 @@ _pending: set[asyncio.Future[Any]] = set()  # keeps scheduled observers alive un
 
 def _run_observer(awaitable: Any) -> None:
     """An async ``on_progress`` callback: a task on the running loop (the call does not wait
-    for it, so a slow observer cannot slow the call); from sync code, through the bridge."""
+    for it, so a slow observer cannot slow the call); from sync code, through the bridge.
+    asyncio is imported here, not at the top: a sync call must not pay for it."""
+    import asyncio
+
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:

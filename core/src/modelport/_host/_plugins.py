@@ -20,7 +20,6 @@ Environment variables (read when the host is created):
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 import threading
@@ -249,6 +248,8 @@ class PluginHost:
                 continue
             impls = [i for i in caller.get_hookimpls() if i.plugin_name == name]
             if any(not i.optionalhook for i in impls):
+                import difflib  # only for the error: a first call must not pay for it
+
                 close = difflib.get_close_matches(caller.name, known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise pluggy.PluginValidationError(plugin, f"unknown hook {caller.name!r}{hint}")
@@ -301,6 +302,8 @@ class PluginHost:
         if entry is None:
             available = ", ".join(sorted(reg.providers)) or "none installed"
             hint = ""
+            import difflib  # only for the error
+
             close = difflib.get_close_matches(name, list(reg.providers), n=1)
             if close:
                 hint = f"; did you mean {close[0]!r}?"

@@ -9,7 +9,6 @@ server had sent anything yet.
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,7 +17,10 @@ from .._errors import LLMTimeoutError, ModelRequestError, ProviderConnectionErro
 from .._wire import WireRequest
 from ._timeouts import Timeouts
 
+# asyncio is imported where an async client is used, not here: a sync call must not pay for it.
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx2
 
 __all__ = [
@@ -228,6 +230,8 @@ class HttpxTransport:
         return self._sync
 
     def _async_client(self) -> httpx2.AsyncClient:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
@@ -260,6 +264,10 @@ class HttpxTransport:
         if self._sync is not None:
             self._sync.close()
             self._sync = None
+        if not self._async:
+            return
+        import asyncio
+
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
@@ -278,6 +286,8 @@ class HttpxTransport:
                 loop.run_until_complete(client.aclose())
 
     async def aclose(self) -> None:
+        import asyncio
+
         client = self._async.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()

@@ -16,7 +16,6 @@ not executed again for every ``LLM``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
@@ -60,6 +59,8 @@ def check_transport_name(name: object, plugin: str) -> str:
 
 
 def unknown_transport(name: str, available: Iterable[str], source: str) -> ConfigurationError:
+    import difflib  # only for the error: a first call must not pay for it
+
     names = sorted(available)
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""

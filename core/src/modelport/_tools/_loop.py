@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 from .._cost import Bill
 from .._engine._abort import Aborted
 from .._engine._actions import Ask, Resolve, RunTools
-from .._engine._call import Call, CallOptions
+from .._engine._call import CallOptions
+from .._engine._fetch_images import imaged_call
 from .._engine._program import Program, call_program
 from .._events import StreamEvent
 from .._messages import Message, ToolCall
+from .._parts import ImagePart
 from .._request import Request
 from .._response import ToolResult, Usage
 from ._content import tool_content
@@ -76,6 +78,7 @@ def tool_loop_program(
     specs = [tool.to_spec() for tool in settings.tools]
     last_turn = False
     aborted: str | None = None
+    fetched: dict[str, ImagePart] = {}  # remote images, fetched once for every turn
 
     while True:
         turn = request.model_copy(
@@ -86,7 +89,7 @@ def tool_loop_program(
                 "stream": settings.streaming,
             }
         )
-        call = Call(engine, turn, opts)
+        call = yield from imaged_call(engine.setup, turn, opts, fetched)
         response = yield from call_program(call, settings.streaming, ending=False)
         usage = usage + response.usage
         bill = bill + response._bill

@@ -10,12 +10,14 @@ question, and the waiting tool resumes with it (``None`` when the caller just we
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._events import StreamEvent
+
+if TYPE_CHECKING:  # imported where used: this module loads with every sync call
+    import asyncio
 
 __all__ = ["AsyncQuestion", "Question", "is_review"]
 
@@ -61,6 +63,8 @@ class AsyncQuestion:
     __slots__ = ("_future", "event")
 
     def __init__(self, event: StreamEvent) -> None:
+        import asyncio
+
         self.event = event
         self._future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 

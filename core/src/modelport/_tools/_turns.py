@@ -9,16 +9,20 @@ sync tool, which simply runs on the caller's thread.
 
 from __future__ import annotations
 
-import asyncio
-import queue
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._engine._actions import Done, RunTools
 from .._events import StreamEvent
 from .._response import ToolResult
 from ._review import AsyncQuestion, Question
+
+# asyncio and queue are imported where a turn runs, not here: this module loads with the
+# engine, and a first sync call without tools must not pay for them.
+if TYPE_CHECKING:
+    import asyncio
+    import queue
 
 __all__ = ["AsyncQuestion", "Question", "run_turn_async", "run_turn_sync"]
 
@@ -47,6 +51,8 @@ def run_turn_sync(
         yield from events
         yield Done([result])
         return
+    import queue
+
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
     runner.emit = inbox.put
     asked: list[Question] = []
@@ -60,6 +66,8 @@ def run_turn_sync(
 
     async def aask(event: StreamEvent) -> Any:
         # An async generator tool of a sync call runs on the background loop: wait off it.
+        import asyncio
+
         return await asyncio.to_thread(ask, event)
 
     runner.ask, runner.aask = ask, aask
@@ -96,6 +104,8 @@ def run_turn_sync(
 
 
 async def run_turn_async(action: RunTools) -> AsyncIterator[StreamEvent | AsyncQuestion | Done]:
+    import asyncio
+
     runner, calls, decisions = action.runner, action.calls, action.decisions
     events: asyncio.Queue[StreamEvent | AsyncQuestion] = asyncio.Queue()
     runner.emit = events.put_nowait

@@ -23,4 +23,4 @@ def shaped_request(llm: LLM, prompt: Prompt, *, stream: bool = False, **kw: Any)
     """The request ``llm.complete(prompt, **kw)`` (or ``stream``) would send, before
     credentials are added: built by the provider, shaped by hooks, with the caller's extras."""
     prepared = llm._prepare(prompt, dict(kw), stream=stream)
-    return Call(llm._engine, prepared.request, prepared.opts).wire
+    return Call(llm._engine.setup, prepared.request, prepared.opts).wire

@@ -127,6 +127,12 @@ def parse_model_id(model: str) -> ClaudeId | None:
     return ClaudeId(family, (major, minor))
 
 
+# Bedrock takes images as base64 only (the core fetches a remote URL), each at most 3.75 MB
+# and 8000 px on a side (Bedrock's documented limits for Claude).
+MAX_IMAGE_BYTES = 3_932_160
+MAX_IMAGE_SIDE = 8000
+
+
 def find_generation(model: str, table: tuple[Generation, ...] = GENERATIONS) -> Generation | None:
     parsed = parse_model_id(model)
     if parsed is None:
@@ -145,7 +151,12 @@ def profile_for(model: str, table: tuple[Generation, ...] = GENERATIONS) -> Mode
     ``None`` (the question does not arise) where it does not."""
     row = find_generation(model, table)
     if row is None:
-        return ModelProfile(structured_output="tool")
+        return ModelProfile(
+            structured_output="tool",
+            image_urls=False,
+            max_image_bytes=MAX_IMAGE_BYTES,
+            max_image_side=MAX_IMAGE_SIDE,
+        )
     return ModelProfile(
         context_window=row.context_window,
         max_output_tokens=row.max_output_tokens,
@@ -155,4 +166,7 @@ def profile_for(model: str, table: tuple[Generation, ...] = GENERATIONS) -> Mode
         images=row.images,
         structured_output="tool",
         thinking_with_forced_tools=None if row.thinking == "none" else False,
+        image_urls=False,
+        max_image_bytes=MAX_IMAGE_BYTES,
+        max_image_side=MAX_IMAGE_SIDE,
     )

@@ -8,9 +8,26 @@ instead, register your own instance (see the README).
 
 from __future__ import annotations
 
-from ._backend import DynamoDBCache
-from ._errors import DynamoDBCacheError, DynamoDBCacheWarning
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._backend import DynamoDBCache
+    from ._errors import DynamoDBCacheError, DynamoDBCacheWarning
 
 __version__ = "0.1.0"
 
 __all__ = ["DynamoDBCache", "DynamoDBCacheError", "DynamoDBCacheWarning", "__version__"]
+
+
+def __getattr__(name: str) -> object:
+    # The backend's modules load on first use: the entry point imports this package on every
+    # program's first call, and most programs configure no DynamoDB table.
+    if name == "DynamoDBCache":
+        from ._backend import DynamoDBCache
+
+        return DynamoDBCache
+    if name in ("DynamoDBCacheError", "DynamoDBCacheWarning"):
+        from . import _errors
+
+        return getattr(_errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

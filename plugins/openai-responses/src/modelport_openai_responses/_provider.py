@@ -16,6 +16,7 @@ from modelport.provider import (
     OPENAI_LIMIT_HEADERS,
     BaseProvider,
     LimitHeaders,
+    ModelProfile,
     ModelReport,
     ModelRequestError,
     Request,
@@ -32,6 +33,9 @@ from ._errors import PROVIDER, error_from_body, excerpt, protocol_error
 from ._stream import ResponsesStreamDecoder
 
 __all__ = ["OpenAIResponsesProvider"]
+
+
+OPENAI_MAX_IMAGE_BYTES = 20 * 1024 * 1024  # OpenAI's documented per-image limit
 
 
 class OpenAIResponsesProvider(BaseProvider):
@@ -84,6 +88,15 @@ class OpenAIResponsesProvider(BaseProvider):
         return WireRequest(
             method="GET", url=f"{self.base_url}/models", headers={"Accept": "application/json"}
         )
+
+    def profile(self, model: str) -> ModelProfile:
+        """api.openai.com fetches image URLs itself and takes images of up to 20 MB. A server
+        of one's own (a base URL) may do neither: its profile leaves both unknown, and
+        ``image_urls = false`` in its ``[profiles]`` entry makes the core fetch them."""
+        base = super().profile(model)
+        if self.settings.base_url is not None:
+            return base
+        return base.merged(image_urls=True, max_image_bytes=OPENAI_MAX_IMAGE_BYTES)
 
     def profile_requests(self, model: str) -> list[WireRequest]:
         """A server of one's own (a base URL): llama.cpp's ``/props``, else its ``/models``
