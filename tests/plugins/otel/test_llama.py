@@ -43,8 +43,15 @@ def test_a_traced_tool_loop(otel: Otel, llama_plain: LlamaServer, mode: str) -> 
     assert attrs["gen_ai.response.finish_reasons"] == ("stop",)
     assert attrs["gen_ai.response.model"] == r.model
     assert attrs["server.port"] == int(llama_plain.base_url.rsplit(":", 1)[1].split("/")[0])
-    names = sorted(c.name for c in otel.children(call))
-    assert names == ["POST", "POST", "execute_tool lookup_weather"]
+    children = otel.children(call)
+    assert sorted({c.name for c in children}) == ["POST", "execute_tool lookup_weather"]
+    # Two model turns answered 200. llama.cpp closes the connection after every stream, so a
+    # turn may first fail on the reused connection and be retried: that attempt has its span
+    # too, marked with its error.
+    posts = [dict(c.attributes or {}) for c in children if c.name == "POST"]
+    answered = [a for a in posts if a.get("http.response.status_code") == 200]
+    assert len(answered) == 2
+    assert all("error.type" in a or "modelport.error.type" in a for a in posts if a not in answered)
     (tool,) = otel.named("execute_tool ")
     assert dict(tool.attributes or {})["gen_ai.tool.call.id"] == r.tool_calls[0].id
     (usage,) = [
