@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._errors import LLMError
+from ._side_requests import SideRequests
 
 if TYPE_CHECKING:
     from ._client import LLM
@@ -41,14 +41,8 @@ def _estimate(request: Request) -> TokenCount:
 
 def _counted_locally(llm: LLM, request: Request) -> TokenCount | None:
     """The provider's own counter (an SDK's RPC): tried first, its errors scrubbed too."""
-    provider = llm.provider
-    try:
-        tokens = provider.count_tokens_locally(request)
-    except LLMError as err:
-        if err.provider is None:
-            err.provider = llm.provider_name
-        secrets = [provider.settings.api_key] if provider.settings.api_key else []
-        raise err.scrubbed(secrets + provider.secrets()) from None
+    with SideRequests(llm).guarded():
+        tokens = llm.provider.count_tokens_locally(request)
     return None if tokens is None else TokenCount(tokens, estimated=False, source="provider")
 
 
@@ -62,23 +56,11 @@ def count_tokens(llm: LLM, request: Request) -> TokenCount:
         return _estimate(request)
     if wire.body is not None and wire.content is None:
         wire.content = json.dumps(wire.body, separators=(",", ":")).encode()
-    secrets = [provider.settings.api_key] if provider.settings.api_key else []
-    try:
-        if provider.auth_pending():
-            provider.prepare_auth()
-        provider.authenticate(wire)
-        secrets += provider.secrets()
-        raw = llm._transport.send(wire, llm._engine.timeouts)
-        try:
-            body = raw.read()
-        finally:
-            raw.close()
-        if raw.status in (404, 405, 501):  # the server has no such endpoint
+    side = SideRequests(llm)
+    with side.guarded():
+        status, headers, body = side.send(wire)
+        if status in (404, 405, 501):  # the server has no such endpoint
             return _estimate(request)
-        if raw.status >= 400:
-            raise provider.parse_error(raw.status, raw.headers, body)
+        if status >= 400:
+            raise provider.parse_error(status, headers, body)
         return TokenCount(provider.parse_token_count(body), estimated=False, source="provider")
-    except LLMError as err:
-        if err.provider is None:
-            err.provider = llm.provider_name
-        raise err.scrubbed(secrets) from None

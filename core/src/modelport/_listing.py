@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._errors import ConfigurationError, LLMError
+from ._errors import ConfigurationError
+from ._side_requests import SideRequests
 
 if TYPE_CHECKING:
     from ._client import LLM
@@ -19,28 +20,16 @@ def list_models(llm: LLM) -> list[str]:
     wire = provider.models_request()
     if wire is None:
         raise ConfigurationError(f"provider {llm.provider_name!r} cannot list models")
-    secrets = [provider.settings.api_key] if provider.settings.api_key else []
+    side = SideRequests(llm)
     models: list[str] = []
-    try:
+    with side.guarded():
         for _ in range(_MAX_REQUESTS):  # pages, and further listings (next_models_request)
-            if provider.auth_pending():
-                provider.prepare_auth()
-            provider.authenticate(wire)
-            secrets += provider.secrets()
-            raw = llm._transport.send(wire, llm._engine.timeouts)
-            try:
-                body = raw.read()
-            finally:
-                raw.close()
-            if raw.status >= 400:
-                raise provider.parse_error(raw.status, raw.headers, body)
+            status, headers, body = side.send(wire)
+            if status >= 400:
+                raise provider.parse_error(status, headers, body)
             models += [m for m in provider.parse_models(body) if m not in models]
             following = provider.next_models_request(wire, body)
             if following is None:
                 return models
             wire = following
-        return models  # a provider that pages forever: what the bounded walk found
-    except LLMError as err:
-        if err.provider is None:
-            err.provider = llm.provider_name
-        raise err.scrubbed(secrets) from None
+    return models  # a provider that pages forever: what the bounded walk found
