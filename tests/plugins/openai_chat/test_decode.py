@@ -148,6 +148,16 @@ def test_usage_variants(usage: Any, expected: tuple[int, int, int, int]) -> None
     assert (u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_tokens) == expected
 
 
+@pytest.mark.parametrize("count", ["1e400", "-1e400", "NaN", "Infinity"])
+def test_a_non_finite_token_count_is_a_protocol_error(count: str) -> None:
+    """``json.loads`` accepts these; an int cannot hold them, and a guess would be a lie."""
+    body = completion({"content": "x"}, usage={"prompt_tokens": 1, "completion_tokens": 2})
+    body = body.replace(b'"completion_tokens": 2', b'"completion_tokens": ' + count.encode())
+    assert count.encode() in body
+    with pytest.raises(ProviderProtocolError, match="non-finite token count"):
+        parse(body)
+
+
 def test_refusal_with_null_content_is_a_refusal_stop() -> None:
     r = parse(completion({"content": None, "refusal": "I can't help with that."}))
     assert r.text == ""

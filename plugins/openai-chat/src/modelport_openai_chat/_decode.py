@@ -70,12 +70,16 @@ def decode_response(body: bytes, request: Request | None, *, model: str | None) 
         # carry the (OpenRouter / Claude) thinking signature the same way.
         metadata["reasoning_signatures"] = [signature]
 
+    try:
+        usage = parse_usage(data.get("usage"))
+    except (ValueError, OverflowError):  # a NaN or infinite token count: no count at all
+        raise protocol_error(f"usage has a non-finite token count: {excerpt(body)}", model=model)
     return Response(
         text=text,
         reasoning=reasoning or None,
         tool_calls=_tool_calls(message.get("tool_calls")),
         refusal=refusal or None,
-        usage=parse_usage(data.get("usage")),
+        usage=usage,
         stop_reason=stop_reason,
         raw_stop_reason=raw_stop,
         model=str(data.get("model") or (request.model if request is not None else model) or ""),
