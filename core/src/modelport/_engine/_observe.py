@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from .._logs import plugins_log
 
@@ -41,6 +41,8 @@ __all__ = [
     "start_watch",
     "watched",
 ]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,28 +181,23 @@ class Watch:
         self._all = observers
 
     def attempt(self, info: AttemptInfo) -> _Attempts:
-        found: list[AttemptObserver] = []
-        for o in self._all:
-            try:
-                a = o.attempt(info)
-            except Exception as exc:
-                _failed(o, "attempt", exc)
-                continue
-            if a is not None:
-                found.append(a)
-        return _Attempts(found)
+        return _Attempts(self._asked("attempt", lambda o: o.attempt(info)))
 
     def tool(self, call: ToolCall) -> _Tools:
-        found: list[ToolObserver] = []
+        return _Tools(self._asked("tool", lambda o: o.tool(call)))
+
+    def _asked(self, what: str, ask: Callable[[CallObserver], _T | None]) -> list[_T]:
+        """What each observer returns for one step; one that raises is reported and left out."""
+        found: list[_T] = []
         for o in self._all:
             try:
-                t = o.tool(call)
+                got = ask(o)
             except Exception as exc:
-                _failed(o, "tool", exc)
+                _failed(o, what, exc)
                 continue
-            if t is not None:
-                found.append(t)
-        return _Tools(found)
+            if got is not None:
+                found.append(got)
+        return found
 
     def end(self, response: Response | None, error: BaseException | None) -> None:
         for o in self._all:
