@@ -47,3 +47,13 @@ def _fresh_plugin_host() -> Iterator[None]:
     reset()
     yield
     reset()
+
+
+@pytest.fixture(autouse=True)
+def _no_own_prices() -> Iterator[None]:
+    """Prices given with ``mp.set_price`` are process-wide: none leaks from one test to the next."""
+    from modelport._cost._registry import _prices
+
+    _prices.clear()
+    yield
+    _prices.clear()

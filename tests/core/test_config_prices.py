@@ -39,9 +39,7 @@ def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no real user config can leak in
     clear_cache()
-    _prices.clear()
     yield
-    _prices.clear()
     clear_cache()
 
 

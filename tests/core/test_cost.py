@@ -14,7 +14,6 @@ from typing import Any
 import modelport as mp
 import pytest
 from modelport._cost._price import endpoint_of, price
-from modelport._cost._registry import _prices
 from modelport._cost._types import Priced
 from modelport.testing import Reply, ScriptedServer
 
@@ -27,13 +26,6 @@ MINI_CACHED = {  # chat-nonstream-cached-tokens.json: 1149 in (1024 cached), 353
     "output": 353 * Decimal("0.6") / M,
 }
 MINI_CACHED_TOTAL = MINI_CACHED["input"] + MINI_CACHED["output"]  # $0.00030735
-
-
-@pytest.fixture(autouse=True)
-def _no_own_prices() -> Iterator[None]:
-    _prices.clear()
-    yield
-    _prices.clear()
 
 
 @pytest.fixture

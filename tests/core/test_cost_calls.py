@@ -15,7 +15,6 @@ from typing import Any
 import modelport as mp
 import pytest
 from llama_peer import LlamaServer
-from modelport._cost._registry import _prices
 from modelport.testing import Fault, Reply, ScriptedServer
 
 M = Decimal(1_000_000)
@@ -26,13 +25,6 @@ MINI_CACHED = {  # chat-nonstream-cached-tokens.json: 1149 in (1024 cached), 353
     "output": 353 * Decimal("0.6") / M,
 }
 MINI_CACHED_TOTAL = MINI_CACHED["input"] + MINI_CACHED["output"]  # $0.00030735
-
-
-@pytest.fixture(autouse=True)
-def _no_own_prices() -> Iterator[None]:
-    _prices.clear()
-    yield
-    _prices.clear()
 
 
 @pytest.fixture

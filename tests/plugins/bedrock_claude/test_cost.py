@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import modelport as mp
 import pytest
-from modelport._cost._registry import _prices
 from modelport.testing import Reply, ScriptedServer
 
 from ._bedrock import ACCESS_KEY, MODEL, SECRET_KEY, SignedEndpoint, recording, requires_corpus
@@ -24,12 +23,10 @@ def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[SignedEndpoint]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     for var in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(var, raising=False)
-    _prices.clear()
     with ScriptedServer() as server:
         endpoint = SignedEndpoint(server)
         yield endpoint
         assert endpoint.problems == []
-    _prices.clear()
 
 
 def llm(endpoint: SignedEndpoint) -> mp.LLM:
