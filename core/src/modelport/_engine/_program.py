@@ -179,25 +179,26 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
             return raw, held
         except ModelRequestError as err:
             _attempt_failed(held, err)
-            another_key = False
+            another_key = False  # an auth failure benched the key: the next one, at once
+            moves_on = False  # a 429 cooled the key down and another key can take the retry
             if isinstance(err, RateLimitError):
                 if pool is not None and held.key is not None:
                     pool.cool_down(held.key, err.retry_after)
                     call.emit("key_cooldown", key=fingerprint(held.key), seconds=err.retry_after)
-                    another_key = True
+                    moves_on = pool.has_usable()
                 if limiter is not None and err.retry_after:
                     # A 429 on one key of a pool is that key's limit: the shared budget pauses
                     # only when no other key can take the retry.
-                    if not (another_key and pool is not None and pool.has_usable()):
+                    if not moves_on:
                         limiter.pause(err.retry_after)  # everyone sharing it slows down
                     call.emit("rate_limited", retry_after_s=err.retry_after)
             elif isinstance(err, AuthenticationError) and pool is not None and held.key:
                 another_key = pool.bench(held.key)
             yield from _released(call, held, None)
-            if another_key and isinstance(err, AuthenticationError):
-                continue  # the next key, at once: this one will not work, waiting won't help
+            if another_key:
+                continue  # this key will not work, and waiting won't help
             delay = call.retry_delay(call.contextualize(label_timeout(err, t)))
-            if delay and not (another_key and pool is not None and pool.has_usable()):
+            if delay and not moves_on:
                 yield Sleep(delay)
 
 
