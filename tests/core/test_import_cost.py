@@ -30,6 +30,8 @@ THIRD_PARTY = (
     "openai",
     "opentelemetry",
     "PIL",
+    "pydantic",  # only tools, structured output and schemas use it (the boundary types are records)
+    "pydantic_core",
     "redis",
 )
 # The core's modules for what this call does not do: tools, the CLI, scaffolding, fetching

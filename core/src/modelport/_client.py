@@ -32,7 +32,6 @@ from ._events import ProgressEvent, StreamEvent
 from ._host._plugins import PluginHost, default_host
 from ._http._timeouts import Timeouts, coerce_timeouts
 from ._http._transport import Transport
-from ._limits import KeyPool, Limiter, Limits, shared_limiter
 from ._options import check_call_options, check_llm_settings, check_request_params
 from ._prepare import DEFAULTABLE, Prepared, Prompt, prepare
 from ._response import Response
@@ -42,6 +41,7 @@ from ._tools._structured_calls import streamed_structured, whole_structured
 if TYPE_CHECKING:
     from ._counting import TokenCount
     from ._engine._abort import AbortSignal
+    from ._limits import KeyPool, Limiter, Limits
 
 __all__ = ["LLM"]
 
@@ -137,10 +137,13 @@ class LLM:
             )
             retry = RetryPolicy(max_retries=retry)
         pool: KeyPool | None = None
-        if isinstance(api_key, list | tuple):
-            api_key = KeyPool(api_key)
-        if isinstance(api_key, KeyPool):
-            pool, api_key = api_key, api_key.keys[0]
+        if api_key is not None and not isinstance(api_key, str):  # a pool: load its module
+            from ._limits._keypool import KeyPool
+
+            if isinstance(api_key, list | tuple):
+                api_key = KeyPool(api_key)
+            if isinstance(api_key, KeyPool):
+                pool, api_key = api_key, api_key.keys[0]
         check_llm_settings(
             max_retries=retry.max_retries,
             base_url=base_url,
@@ -240,6 +243,8 @@ class LLM:
     def _limiter(self, limits: Any) -> Limiter | None:
         if limits is None:
             return None
+        from ._limits import Limits, shared_limiter
+
         if not isinstance(limits, Limits):
             raise ConfigurationError(f"limits must be a modelport.Limits, not {limits!r}")
         return shared_limiter(*self._limits_key, limits, self.host)

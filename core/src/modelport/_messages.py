@@ -1,4 +1,4 @@
-"""Conversation messages and their content parts (pydantic boundary types).
+"""Conversation messages and their content parts (boundary records, see ``_record``).
 
 A message is provider-neutral: each provider plugin translates it to its wire format. Fields a
 provider needs to see again on the next turn (Claude thinking signatures, encrypted reasoning)
@@ -11,15 +11,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-)
-
 from ._errors import ConfigurationError
-from ._parts import ContentPart, ImagePart, TextPart, first_error
+from ._parts import ContentPart, ImagePart, TextPart, content_part
+from ._record import Record, check_choice, check_dict, check_str, check_text, invalid
 
 __all__ = [
     "ContentPart",
@@ -29,24 +23,43 @@ __all__ = [
     "TextPart",
     "ToolCall",
     "coerce_messages",
+    "messages_have_images",
 ]
 
 Role = Literal["system", "developer", "user", "assistant", "tool"]
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 
 
-class ToolCall(BaseModel):
+class ToolCall(Record):
     """One call the model asked for. ``arguments`` is the raw JSON text the model produced.
 
     The raw text is kept (not only a parsed dict) because invalid JSON must be reported back to
     the model verbatim, and because a round trip must send the provider exactly what it sent us.
     """
 
-    model_config = ConfigDict(defer_build=True)
-
+    _fields = ("id", "name", "arguments", "provider_metadata")
+    __slots__ = _fields
     id: str
     name: str
-    arguments: str = ""
-    provider_metadata: dict[str, Any] = Field(default_factory=dict)
+    arguments: str
+    provider_metadata: dict[str, Any]
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        name: str,
+        arguments: str = "",
+        provider_metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.id = check_str("ToolCall", "id", id)
+        self.name = check_str("ToolCall", "name", name)
+        self.arguments = check_str("ToolCall", "arguments", arguments)
+        self.provider_metadata = (
+            {}
+            if provider_metadata is None
+            else check_dict("ToolCall", "provider_metadata", provider_metadata)
+        )
 
     def parsed_arguments(self) -> dict[str, Any]:
         """The arguments as a dict; raises ``ValueError`` when the text is not a JSON object."""
@@ -58,18 +71,61 @@ class ToolCall(BaseModel):
         return value
 
 
-class Message(BaseModel):
+def tool_calls_of(owner: str, value: Any) -> list[ToolCall]:
+    """A list of tool calls: ``ToolCall``s, or dicts of their fields."""
+    if not isinstance(value, list | tuple):
+        raise invalid(owner, "tool_calls", "a list of ToolCall", value)
+    return [c if isinstance(c, ToolCall) else ToolCall.model_validate(c) for c in value]
+
+
+class Message(Record):
     """One turn of a conversation."""
 
-    model_config = ConfigDict(defer_build=True)
-
+    _fields = (
+        "role",
+        "content",
+        "name",
+        "tool_calls",
+        "tool_call_id",
+        "reasoning",
+        "provider_metadata",
+    )
+    __slots__ = _fields
     role: Role
-    content: str | list[ContentPart] | None = None
-    name: str | None = None
-    tool_calls: list[ToolCall] = Field(default_factory=list)
-    tool_call_id: str | None = None
-    reasoning: str | None = None
-    provider_metadata: dict[str, Any] = Field(default_factory=dict)
+    content: str | list[ContentPart] | None
+    name: str | None
+    tool_calls: list[ToolCall]
+    tool_call_id: str | None
+    reasoning: str | None
+    provider_metadata: dict[str, Any]
+
+    def __init__(
+        self,
+        *,
+        role: Role,
+        content: str | list[ContentPart] | None = None,
+        name: str | None = None,
+        tool_calls: list[ToolCall] | None = None,
+        tool_call_id: str | None = None,
+        reasoning: str | None = None,
+        provider_metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.role = check_choice("Message", "role", role, _ROLES)  # type: ignore[assignment]
+        if content is None or type(content) is str:
+            self.content = content
+        elif isinstance(content, list | tuple):
+            self.content = [content_part("Message", p) for p in content]
+        else:
+            self.content = check_str("Message", "content", content)
+        self.name = check_text("Message", "name", name)
+        self.tool_calls = [] if not tool_calls else tool_calls_of("Message", tool_calls)
+        self.tool_call_id = check_text("Message", "tool_call_id", tool_call_id)
+        self.reasoning = check_text("Message", "reasoning", reasoning)
+        self.provider_metadata = (
+            {}
+            if provider_metadata is None
+            else check_dict("Message", "provider_metadata", provider_metadata)
+        )
 
     @property
     def text(self) -> str:
@@ -95,6 +151,14 @@ class Message(BaseModel):
     @classmethod
     def tool(cls, tool_call_id: str, content: str) -> Message:
         return cls(role="tool", tool_call_id=tool_call_id, content=content)
+
+
+def messages_have_images(messages: list[Message]) -> bool:
+    """Whether any message holds an image part (the engine checks and fetches only then)."""
+    return any(
+        type(m.content) is list and any(isinstance(p, ImagePart) for p in m.content)
+        for m in messages
+    )
 
 
 def coerce_messages(
@@ -151,7 +215,7 @@ def _message_from_mapping(item: Mapping[str, Any]) -> Message:
         ]
     try:
         return Message.model_validate(data)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         raise ConfigurationError(f"invalid message {sorted(item)!r}: {exc}") from None
 
 
@@ -169,9 +233,9 @@ def _part_from_mapping(part: Any) -> Any:
         kind = "image"
     if kind == "image":
         try:
-            return ImagePart.model_validate(part)
-        except ValidationError as exc:
-            raise ConfigurationError(f"ImagePart: {first_error(exc)}") from None
+            return ImagePart._validated(dict(part), None)
+        except ValueError as exc:
+            raise ConfigurationError(f"ImagePart: {exc}") from None
     return dict(part)
 
 

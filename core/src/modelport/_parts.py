@@ -9,29 +9,36 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from . import _images
 from ._errors import ConfigurationError
+from ._record import Frozen, check_str, invalid
 
-__all__ = ["ContentPart", "ImageDetail", "ImagePart", "TextPart", "first_error"]
+__all__ = ["ContentPart", "ImageDetail", "ImagePart", "TextPart", "content_part"]
 
 
-class TextPart(BaseModel):
+class TextPart(Frozen):
     """Plain text inside a multi-part message."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
-    type: Literal["text"] = "text"
+    _fields = ("type", "text")
+    __slots__ = _fields
+    type: Literal["text"]
     text: str
+
+    def __init__(self, *, text: str, type: Literal["text"] = "text") -> None:
+        if type != "text":
+            raise invalid("TextPart", "type", "'text'", type)
+        object.__setattr__(self, "type", "text")
+        object.__setattr__(self, "text", check_str("TextPart", "text", text))
 
 
 ImageDetail = Literal["auto", "low", "high"]
+_DETAILS = frozenset({"auto", "low", "high"})
 
 
-class ImagePart(BaseModel):
+class ImagePart(Frozen):
     """An image in a message: a remote http(s) URL, or base64 ``data`` with its ``media_type``.
 
     Build one with ``from_path``, ``from_bytes``, ``from_pil``, ``from_url`` or
@@ -47,28 +54,53 @@ class ImagePart(BaseModel):
     knows. docs/images.md has the details.
     """
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
-    type: Literal["image"] = "image"
-    url: str | None = None
-    data: str | None = None
-    media_type: str | None = None
-    detail: ImageDetail | None = None
+    _fields = ("type", "url", "data", "media_type", "detail")
+    __slots__ = _fields
+    type: Literal["image"]
+    url: str | None
+    data: str | None
+    media_type: str | None
+    detail: ImageDetail | None
 
-    @model_validator(mode="before")
+    def __init__(
+        self,
+        *,
+        type: Literal["image"] = "image",
+        url: str | None = None,
+        data: str | None = None,
+        media_type: str | None = None,
+        detail: ImageDetail | None = None,
+        **seed: Any,
+    ) -> None:
+        given = {"type": type, "url": url, "data": data, "media_type": media_type}
+        fields = _image_fields({**given, "detail": detail, **seed}, None)
+        self._set(fields.get("url"), fields.get("data"), fields.get("media_type"), detail)
+
+    def _set(self, url: Any, data: Any, media_type: Any, detail: Any) -> None:
+        if detail is not None and detail not in _DETAILS:
+            raise ConfigurationError(
+                f"ImagePart: detail must be one of {sorted(_DETAILS)!r}, not {detail!r}"
+            )
+        object.__setattr__(self, "type", "image")
+        object.__setattr__(self, "url", url)
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "media_type", media_type)
+        object.__setattr__(self, "detail", detail)
+
     @classmethod
-    def _normalize(cls, value: Any, info: ValidationInfo) -> Any:
-        if not isinstance(value, Mapping):
-            return value
-        context = info.context if isinstance(info.context, Mapping) else {}
-        limit = context.get(_LIMIT_KEY)
-        return _image_fields(value, limit if isinstance(limit, int) else None)
+    def model_validate(cls, obj: Any) -> ImagePart:
+        """An image dict in any accepted form (unknown keys are an error, not dropped)."""
+        if isinstance(obj, ImagePart):
+            return obj
+        if not isinstance(obj, Mapping):
+            raise ConfigurationError(f"ImagePart takes an image dict, not {type(obj).__name__}")
+        return cls._validated(dict(obj), None)
 
-    def __repr_args__(self) -> Any:
-        for name, value in super().__repr_args__():
-            if name == "data" and isinstance(value, str) and len(value) > 40:
-                yield name, f"{value[:24]}...<{len(value)} chars>"
-            else:
-                yield name, value
+    def _repr_value(self, name: str) -> Any:
+        value = getattr(self, name)
+        if name == "data" and isinstance(value, str) and len(value) > 40:
+            return f"{value[:24]}...<{len(value)} chars>"
+        return value
 
     # -- constructors ------------------------------------------------------------------------
 
@@ -179,14 +211,20 @@ class ImagePart(BaseModel):
 
     @classmethod
     def _checked(cls, data: str, media: str, detail: ImageDetail | None, limit: int) -> ImagePart:
-        return cls._validated({"data": data, "media_type": media, "detail": detail}, limit)
+        del limit  # the caller checked the bytes against it
+        return cls._made(None, data, media, detail)
 
     @classmethod
     def _validated(cls, fields: dict[str, Any], limit: int | None) -> ImagePart:
-        try:
-            return cls.model_validate(fields, context={_LIMIT_KEY: limit})
-        except ValidationError as exc:
-            raise ConfigurationError(f"ImagePart: {first_error(exc)}") from None
+        checked = _image_fields(fields, limit)
+        url, data, media = checked.get("url"), checked.get("data"), checked.get("media_type")
+        return cls._made(url, data, media, checked.get("detail"))
+
+    @classmethod
+    def _made(cls, url: Any, data: Any, media_type: Any, detail: Any) -> ImagePart:
+        part = object.__new__(cls)
+        part._set(url, data, media_type, detail)
+        return part
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -205,19 +243,9 @@ class ImagePart(BaseModel):
         return _images.decode_base64(self.data, "the image data")
 
 
-_LIMIT_KEY = "modelport.max_image_bytes"
 _RAW_KEYS = frozenset({"type", "url", "data", "media_type", "detail"})
 _IMAGE_KEYS = _RAW_KEYS | frozenset(_images.SEED_KEYS)
 _SOURCES = ("url", "data", *_images.SEED_KEYS)
-
-
-def first_error(exc: ValidationError) -> str:
-    errors = exc.errors()
-    if not errors:
-        return str(exc)
-    err = errors[0]
-    where = ".".join(str(x) for x in err.get("loc", ()))
-    return f"{where}: {err.get('msg')}" if where else str(err.get("msg"))
 
 
 def _image_fields(value: Mapping[str, Any], limit: int | None) -> dict[str, Any]:
@@ -281,4 +309,21 @@ def _raw_data_fields(data: Any, media_type: Any, detail: Any, limit: int | None)
     return {"data": data, "media_type": sniffed, "detail": detail}
 
 
-ContentPart = Annotated[TextPart | ImagePart, Field(discriminator="type")]
+ContentPart = TextPart | ImagePart
+
+
+def content_part(owner: str, value: Any) -> ContentPart:
+    """One part of a message's content: a part, or its dict (``type`` says which)."""
+    if isinstance(value, TextPart | ImagePart):
+        return value
+    if isinstance(value, Mapping):
+        kind = value.get("type")
+        if kind == "text":
+            extra = sorted(str(k) for k in value if k not in ("type", "text"))
+            if extra:
+                raise ValueError(f"{owner}: unknown key(s) {extra!r} in a text part")
+            return TextPart(text=value.get("text"))  # type: ignore[arg-type]
+        if kind == "image":
+            return ImagePart._validated(dict(value), None)
+        raise ValueError(f"{owner}: a content part's type must be 'text' or 'image', not {kind!r}")
+    raise invalid(owner, "content", "a str or a list of TextPart / ImagePart", value)

@@ -1,13 +1,22 @@
-"""What a model call returns: ``Response`` and ``Usage`` (pydantic boundary types)."""
+"""What a model call returns: ``Response`` and ``Usage`` (boundary records, see ``_record``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
-
 from ._cost import Bill, Cost
-from ._messages import Message, ToolCall
+from ._messages import Message, ToolCall, tool_calls_of
+from ._record import (
+    Record,
+    check_choice,
+    check_dict,
+    check_float,
+    check_int,
+    check_str,
+    check_text,
+    invalid,
+)
 
 __all__ = [
     "CacheSource",
@@ -52,7 +61,7 @@ def normalize_stop(raw: str | None) -> StopReason | None:
     return _STOP_MAP.get(raw.lower(), "unknown")
 
 
-class Usage(BaseModel):
+class Usage(Record):
     """Token counts as the provider reported them (summed over retries and tool-loop turns).
 
     ``reasoning_tokens`` are part of ``output_tokens`` and ``cached_tokens`` part of
@@ -61,13 +70,34 @@ class Usage(BaseModel):
     of ``input_tokens``; providers that bill writes apart, such as Claude, report them).
     """
 
-    model_config = ConfigDict(defer_build=True)
+    _fields = (
+        "input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "cached_tokens",
+        "cache_write_tokens",
+    )
+    __slots__ = _fields
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    cached_tokens: int
+    cache_write_tokens: int
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    reasoning_tokens: int = 0
-    cached_tokens: int = 0
-    cache_write_tokens: int = 0
+    def __init__(
+        self,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        reasoning_tokens: int = 0,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> None:
+        self.input_tokens = _count("input_tokens", input_tokens)
+        self.output_tokens = _count("output_tokens", output_tokens)
+        self.reasoning_tokens = _count("reasoning_tokens", reasoning_tokens)
+        self.cached_tokens = _count("cached_tokens", cached_tokens)
+        self.cache_write_tokens = _count("cache_write_tokens", cache_write_tokens)
 
     @property
     def total_tokens(self) -> int:
@@ -83,44 +113,154 @@ class Usage(BaseModel):
         )
 
 
-class ToolResult(BaseModel):
+def _count(field: str, value: Any) -> int:
+    return value if type(value) is int else check_int("Usage", field, value)
+
+
+class ToolResult(Record):
     """The outcome of one executed tool call (filled by the tool loop)."""
 
-    model_config = ConfigDict(defer_build=True)
+    _fields = ("tool_call_id", "name", "content", "error")
+    __slots__ = _fields
     tool_call_id: str
     name: str
-    content: Any = None
-    error: str | None = None
+    content: Any
+    error: str | None
+
+    def __init__(
+        self, *, tool_call_id: str, name: str, content: Any = None, error: str | None = None
+    ) -> None:
+        self.tool_call_id = check_str("ToolResult", "tool_call_id", tool_call_id)
+        self.name = check_str("ToolResult", "name", name)
+        self.content = content
+        self.error = check_text("ToolResult", "error", error)
 
 
-class Response(BaseModel):
+_STOPS = frozenset(StopReason.__args__)  # type: ignore[attr-defined]
+_SOURCES = frozenset(CacheSource.__args__)  # type: ignore[attr-defined]
+
+
+class Response(Record):
     """The normalized answer of a model call, the same shape for every provider."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="ignore", defer_build=True)
+    _fields = (
+        "text",
+        "reasoning",
+        "tool_calls",
+        "tool_results",
+        "structured",
+        "refusal",
+        "usage",
+        "stop_reason",
+        "raw_stop_reason",
+        "abort_reason",
+        "model",
+        "provider",
+        "request_id",
+        "latency_s",
+        "time_to_first_token_s",
+        "tokens_per_second",
+        "attempts",
+        "cache_source",
+        "cache_key",
+        "messages",
+        "provider_metadata",
+        "raw",
+    )
+    __slots__ = (*_fields, "_bill")  # _bill: what ``cost`` is priced from; not a field
+    _hidden = frozenset({"raw"})
+    text: str
+    reasoning: str | None
+    tool_calls: list[ToolCall]
+    tool_results: list[ToolResult]
+    structured: Any
+    refusal: str | None
+    usage: Usage
+    stop_reason: StopReason | None
+    raw_stop_reason: str | None
+    abort_reason: str | None  # set with stop_reason "aborted" (an ``AbortSignal``)
+    model: str
+    provider: str
+    request_id: str | None
+    latency_s: float | None
+    time_to_first_token_s: float | None
+    tokens_per_second: float | None
+    attempts: int
+    cache_source: CacheSource
+    cache_key: str | None
+    messages: list[Message]
+    provider_metadata: dict[str, Any]
+    raw: Any
+    _bill: Bill
 
-    text: str = ""
-    reasoning: str | None = None
-    tool_calls: list[ToolCall] = Field(default_factory=list)
-    tool_results: list[ToolResult] = Field(default_factory=list)
-    structured: Any = None
-    refusal: str | None = None
-    usage: Usage = Field(default_factory=Usage)
-    stop_reason: StopReason | None = None
-    raw_stop_reason: str | None = None
-    abort_reason: str | None = None  # set with stop_reason "aborted" (an ``AbortSignal``)
-    model: str = ""
-    provider: str = ""
-    request_id: str | None = None
-    latency_s: float | None = None
-    time_to_first_token_s: float | None = None
-    tokens_per_second: float | None = None
-    attempts: int = 1
-    cache_source: CacheSource = "miss"
-    cache_key: str | None = None
-    messages: list[Message] = Field(default_factory=list)
-    provider_metadata: dict[str, Any] = Field(default_factory=dict)
-    raw: Any = Field(default=None, repr=False)
-    _bill: Bill = PrivateAttr(default_factory=Bill)  # what ``cost`` is priced from
+    def __init__(
+        self,
+        *,
+        text: str = "",
+        reasoning: str | None = None,
+        tool_calls: list[ToolCall] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        structured: Any = None,
+        refusal: str | None = None,
+        usage: Usage | Mapping[str, int] | None = None,
+        stop_reason: StopReason | None = None,
+        raw_stop_reason: str | None = None,
+        abort_reason: str | None = None,
+        model: str = "",
+        provider: str = "",
+        request_id: str | None = None,
+        latency_s: float | None = None,
+        time_to_first_token_s: float | None = None,
+        tokens_per_second: float | None = None,
+        attempts: int = 1,
+        cache_source: CacheSource = "miss",
+        cache_key: str | None = None,
+        messages: list[Message] | None = None,
+        provider_metadata: Mapping[str, Any] | None = None,
+        raw: Any = None,
+    ) -> None:
+        self.text = text if type(text) is str else check_str("Response", "text", text)
+        self.reasoning = check_text("Response", "reasoning", reasoning)
+        self.tool_calls = [] if not tool_calls else tool_calls_of("Response", tool_calls)
+        self.tool_results = [] if not tool_results else _results(tool_results)
+        self.structured = structured
+        self.refusal = check_text("Response", "refusal", refusal)
+        if usage is None:
+            usage = Usage()
+        elif not isinstance(usage, Usage):
+            usage = Usage.model_validate(usage)
+        self.usage = usage
+        if stop_reason is not None:
+            check_choice("Response", "stop_reason", stop_reason, _STOPS)
+        self.stop_reason = stop_reason
+        self.raw_stop_reason = check_text("Response", "raw_stop_reason", raw_stop_reason)
+        self.abort_reason = check_text("Response", "abort_reason", abort_reason)
+        self.model = model if type(model) is str else check_str("Response", "model", model)
+        self.provider = check_str("Response", "provider", provider)
+        self.request_id = check_text("Response", "request_id", request_id)
+        self.latency_s = _seconds("latency_s", latency_s)
+        self.time_to_first_token_s = _seconds("time_to_first_token_s", time_to_first_token_s)
+        self.tokens_per_second = _seconds("tokens_per_second", tokens_per_second)
+        self.attempts = check_int("Response", "attempts", attempts)
+        self.cache_source = check_choice(  # type: ignore[assignment]
+            "Response", "cache_source", cache_source, _SOURCES
+        )
+        self.cache_key = check_text("Response", "cache_key", cache_key)
+        if not messages:
+            self.messages = []
+        elif isinstance(messages, list | tuple):
+            self.messages = [
+                m if isinstance(m, Message) else Message.model_validate(m) for m in messages
+            ]
+        else:
+            raise invalid("Response", "messages", "a list of Message", messages)
+        self.provider_metadata = (
+            {}
+            if provider_metadata is None
+            else check_dict("Response", "provider_metadata", provider_metadata)
+        )
+        self.raw = raw
+        self._bill = Bill()
 
     def __str__(self) -> str:
         return self.text
@@ -148,3 +288,13 @@ class Response(BaseModel):
             reasoning=self.reasoning,
             provider_metadata=dict(self.provider_metadata),
         )
+
+
+def _results(value: Any) -> list[ToolResult]:
+    if not isinstance(value, list | tuple):
+        raise invalid("Response", "tool_results", "a list of ToolResult", value)
+    return [r if isinstance(r, ToolResult) else ToolResult.model_validate(r) for r in value]
+
+
+def _seconds(field: str, value: Any) -> float | None:
+    return None if value is None else check_float("Response", field, value)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._engine._retry import RetryPolicy
 from .._errors import ConfigurationError
-from .._http._timeouts import Timeouts
-from .._limits import Limits
 from ._lines import find_line
 from ._load import load_config
 from ._prices import shown_price
@@ -26,7 +23,9 @@ _SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|password|credential",
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Limits | Timeouts | RetryPolicy):
+    # Limits, Timeouts, RetryPolicy: the settings dataclasses (not imported here: describing
+    # the configuration must not load the limiter)
+    if is_dataclass(value) and not isinstance(value, type):
         return {k: v for k, v in asdict(value).items() if v is not None}
     return value
 

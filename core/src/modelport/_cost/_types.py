@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
+from .._record import Frozen, invalid
 
 if TYPE_CHECKING:
     from .._response import Usage
@@ -21,7 +21,7 @@ __all__ = ["Cost", "Priced"]
 _ZERO = Decimal(0)
 
 
-class Cost(BaseModel):
+class Cost(Frozen):
     """What a call cost in US dollars, from its usage and a price list.
 
     ``cache_read`` and ``cache_write`` are parts of ``input``, as ``cached_tokens`` are part of
@@ -29,13 +29,31 @@ class Cost(BaseModel):
     has for the model.
     """
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    _fields = ("total", "input", "output", "cache_read", "cache_write")
+    __slots__ = _fields
+    total: Decimal
+    input: Decimal
+    output: Decimal
+    cache_read: Decimal
+    cache_write: Decimal
 
-    total: Decimal = _ZERO
-    input: Decimal = _ZERO
-    output: Decimal = _ZERO
-    cache_read: Decimal = _ZERO
-    cache_write: Decimal = _ZERO
+    def __init__(
+        self,
+        *,
+        total: Decimal | int | str = _ZERO,
+        input: Decimal | int | str = _ZERO,
+        output: Decimal | int | str = _ZERO,
+        cache_read: Decimal | int | str = _ZERO,
+        cache_write: Decimal | int | str = _ZERO,
+    ) -> None:
+        for name, value in (
+            ("total", total),
+            ("input", input),
+            ("output", output),
+            ("cache_read", cache_read),
+            ("cache_write", cache_write),
+        ):
+            object.__setattr__(self, name, _money(name, value))
 
     def __add__(self, other: Cost) -> Cost:
         return Cost(
@@ -67,3 +85,15 @@ class Priced:
     url: str = field(repr=False)  # a query string may hold a key
     usage: Usage
     at: float = field(default_factory=time.time)  # when: some prices depend on the date or hour
+
+
+def _money(field: str, value: object) -> Decimal:
+    """Dollars as a ``Decimal``; a float is taken by its shortest repr, not its binary value."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        try:
+            return Decimal(str(value))
+        except ArithmeticError:
+            pass
+    raise invalid("Cost", field, "a Decimal amount", value)

@@ -16,13 +16,14 @@ from .._events import ProgressEvent, StreamEvent
 from .._host._plugins import PluginHost
 from .._http._timeouts import Timeouts
 from .._http._transport import Transport
+from .._messages import messages_have_images
 from .._request import Request
 from .._response import Response
+from ._call import Call
 from ._call_setup import CallOptions, CallSetup
 from ._drive import AsyncFlights, SyncFlights, drive_async, drive_sync, run_async, run_sync
-from ._fetch_images import imaged_program
 from ._observe import CallInfo, start_watch, watched
-from ._program import Program
+from ._program import Program, call_program
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -118,6 +119,12 @@ class Engine:
         self, request: Request, opts: CallOptions, streaming: bool, loop: LoopSettings | None
     ) -> Program:
         if loop is None:
+            if not messages_have_images(
+                request.messages
+            ):  # the common case: nothing to check or fetch
+                return call_program(Call(self.setup, request, opts), streaming)
+            from ._fetch_images import imaged_program
+
             return imaged_program(self.setup, request, opts, streaming)
         from .._tools._loop import tool_loop_program
 

@@ -27,7 +27,7 @@ from .._errors import ConfigurationError, LLMError, ModelRequestError
 from .._host._hook_calls import plugin_failure
 from .._http._timeouts import Timeouts, label_timeout, pre_header_timeouts
 from .._logs import safe_url
-from .._messages import Message
+from .._messages import Message, messages_have_images
 from .._parts import ImagePart, TextPart
 from .._request import Request
 from .._wire import WireRequest
@@ -60,7 +60,9 @@ def imaged_program(
     """``call_program`` for ``request``, after its images are checked and, for a provider that
     takes no URLs, fetched. Without a remote image to fetch, the call is built at once (a
     request the provider cannot build fails here, as before)."""
-    if not _has_images(request):  # the common case: no profile is read (nor the config)
+    if not messages_have_images(
+        request.messages
+    ):  # the common case: no profile is read (nor the config)
         return call_program(Call(setup, request, opts), streaming)
     profile = _profile(setup, request.model)
     _check_inline(request, profile, setup.provider.name)
@@ -84,7 +86,7 @@ def imaged_call(
     call that is never sent: its program meets the abort at its first wait and answers
     ``stop_reason="aborted"`` like any aborted call."""
     started = time.perf_counter()
-    if not _has_images(request):
+    if not messages_have_images(request.messages):
         return Call(setup, request, opts)
     profile = _profile(setup, request.model)
     _check_inline(request, profile, setup.provider.name)
@@ -133,13 +135,6 @@ def _images_of(request: Request) -> Generator[ImagePart, None, None]:
             for part in message.content:
                 if isinstance(part, ImagePart):
                     yield part
-
-
-def _has_images(request: Request) -> bool:
-    return any(
-        isinstance(m.content, list) and any(isinstance(p, ImagePart) for p in m.content)
-        for m in request.messages
-    )
 
 
 def _remote_urls(request: Request, profile: ModelProfile) -> list[str]:

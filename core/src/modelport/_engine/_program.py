@@ -24,7 +24,6 @@ from .._errors import (
 from .._events import StreamEvent
 from .._host._hook_calls import plugin_failure
 from .._http._timeouts import label_timeout, pre_header_timeouts
-from .._limits import fingerprint, heed_limit_headers
 from .._logs import safe_url, transport_log
 from .._response import Response
 from .._wire import WireDelta
@@ -172,6 +171,8 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
             if held.watch is not None:
                 held.watch.status(raw.status)
             if limiter is not None or pool is not None:  # the provider's limit headers
+                from .._limits._heed import heed_limit_headers
+
                 heed_limit_headers(provider, raw.headers, limiter, pool, held.key)
             if raw.status >= 400:
                 body = yield ReadBody(raw, None)
@@ -184,6 +185,8 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
             if isinstance(err, RateLimitError):
                 if pool is not None and held.key is not None:
                     pool.cool_down(held.key, err.retry_after)
+                    from .._limits._keypool import fingerprint
+
                     call.emit("key_cooldown", key=fingerprint(held.key), seconds=err.retry_after)
                     moves_on = pool.has_usable()
                 if limiter is not None and err.retry_after:

@@ -252,9 +252,7 @@ def _second_request(
         Message(role="user", content=INSTRUCTION),
     ]
     fields = structured.strategy_fields()
-    off: dict[str, Any] = {"reasoning_effort": PASS_TWO_EFFORT}
-    if "budget_tokens" in Request.model_fields:
-        off["budget_tokens"] = None
+    off: dict[str, Any] = {"reasoning_effort": PASS_TWO_EFFORT, "budget_tokens": None}
     return request.model_copy(
         update={
             **off,

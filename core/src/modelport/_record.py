@@ -1,0 +1,276 @@
+"""The base of the boundary types (``Message``, ``Request``, ``Response``, ...): slotted records.
+
+They were pydantic models. Every call builds five of them, and importing pydantic and building
+their validators was a fifth of a first call's cost, for checks that a few ``isinstance`` tests
+do as well. A record checks its fields once, in its ``__init__`` (the user's side: a message a
+caller wrote, a response a plugin built); copies the core makes (``model_copy``) are not
+checked again. The pydantic-shaped methods users and plugins relied on stay, with the same
+meaning: ``model_dump``, ``model_dump_json``, ``model_copy``, ``model_validate``,
+``model_validate_json``; and a record can be a field of the caller's own pydantic models
+(``__get_pydantic_core_schema__``, used only by pydantic, so only once pydantic is loaded).
+
+A bad value raises ``ValueError`` (pydantic's ``ValidationError`` was one too): the core turns
+it into a ``ConfigurationError`` on the caller's side and a ``ProviderProtocolError`` naming
+the plugin on the provider's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, ClassVar, Self, TypeVar
+
+__all__ = [
+    "Frozen",
+    "Record",
+    "check_bool",
+    "check_choice",
+    "check_dict",
+    "check_int",
+    "check_float",
+    "check_str",
+    "check_str_list",
+    "check_text",
+    "invalid",
+]
+
+R = TypeVar("R", bound="Record")
+
+
+class Record:
+    """Slotted, compared and printed by its fields, dumped to plain data."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _hidden: ClassVar[frozenset[str]] = frozenset()  # left out of repr (raw bodies)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
+
+    __hash__: ClassVar[Callable[[object], int] | None] = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f}={self._repr_value(f)!r}" for f in self._fields if f not in self._hidden
+        )
+        return f"{type(self).__name__}({shown})"
+
+    def _repr_value(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), tuple(getattr(self, s) for s in _slots(type(self)))))
+
+    # -- pydantic-shaped methods ---------------------------------------------------------------
+
+    def model_dump(
+        self,
+        *,
+        mode: str = "python",
+        exclude: Iterable[str] | None = None,
+        exclude_none: bool = False,
+    ) -> dict[str, Any]:
+        """The fields as a dict, nested records as dicts; ``mode="json"``: JSON-ready values."""
+        skip = frozenset(exclude or ())
+        json_mode = mode == "json"
+        out: dict[str, Any] = {}
+        for name in self._fields:
+            if name in skip:
+                continue
+            value = getattr(self, name)
+            if value is None and exclude_none:
+                continue
+            out[name] = _dump(value, json_mode, exclude_none)
+        return out
+
+    def model_dump_json(self, *, exclude_none: bool = False) -> str:
+        return json.dumps(
+            self.model_dump(mode="json", exclude_none=exclude_none),
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=str,
+        )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, with ``update``'s fields replaced (not checked again, as in pydantic)."""
+        cls = type(self)
+        new = object.__new__(cls)
+        for name in _slots(cls):
+            value = getattr(self, name)
+            if deep:
+                import copy
+
+                value = copy.deepcopy(value)
+            object.__setattr__(new, name, value)
+        for name, value in (update or {}).items():
+            if name not in cls._fields:
+                raise ValueError(f"{cls.__name__} has no field {name!r}")
+            object.__setattr__(new, name, value)
+        return new
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Self:
+        """``obj`` as this type: an instance as it is, a mapping of its fields checked."""
+        if isinstance(obj, cls):
+            return obj
+        if not isinstance(obj, Mapping):
+            raise ValueError(f"{cls.__name__} takes a mapping of its fields, not {_kind(obj)}")
+        # Unknown keys are dropped, as pydantic did: an OpenAI message dict carries fields
+        # (``refusal``, ``annotations``) modelport does not model, an old cache entry others.
+        known = cls._accepted()
+        data = {k: v for k, v in obj.items() if k in known}
+        try:
+            return cls(**data)
+        except TypeError as exc:  # a required field is missing
+            raise ValueError(f"{cls.__name__}: {exc}") from None
+
+    @classmethod
+    def model_validate_json(cls, text: str | bytes) -> Self:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"{cls.__name__}: invalid JSON: {exc}") from None
+        return cls.model_validate(data)
+
+    @classmethod
+    def _accepted(cls) -> frozenset[str]:
+        """The keys ``model_validate`` passes on: the fields (and aliases, where a type has)."""
+        return frozenset(cls._fields)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Lets a caller's pydantic model hold a record (validated and dumped as a dict)."""
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(
+            cls.model_validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda value: value.model_dump(mode="json")
+            ),
+        )
+
+
+class Frozen(Record):
+    """A record whose fields cannot change after ``__init__`` (parts, costs); hashable."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: {name!r} cannot be set")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: {name!r} cannot be deleted")
+
+    def __hash__(self) -> int:
+        return hash((type(self), *(_hashable(getattr(self, f)) for f in self._fields)))
+
+
+def _restore(cls: type[R], values: tuple[Any, ...]) -> R:
+    new = object.__new__(cls)
+    for name, value in zip(_slots(cls), values, strict=True):
+        object.__setattr__(new, name, value)
+    return new
+
+
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _slots(cls: type) -> tuple[str, ...]:
+    """Every slot of a record class, its base classes' included (fields and private state)."""
+    found = _SLOTS.get(cls)
+    if found is None:
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            names.extend(s for s in klass.__dict__.get("__slots__", ()) if s not in names)
+        found = _SLOTS[cls] = tuple(names)
+    return found
+
+
+def _dump(value: Any, json_mode: bool, exclude_none: bool) -> Any:
+    if isinstance(value, Record):
+        return value.model_dump(mode="json" if json_mode else "python", exclude_none=exclude_none)
+    if isinstance(value, list | tuple):
+        return [_dump(v, json_mode, exclude_none) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v, json_mode, exclude_none) for k, v in value.items()}
+    if json_mode and isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+# -- field checks: each returns the value to store, or raises ValueError naming the field ----
+
+
+def _kind(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def invalid(owner: str, field: str, expected: str, value: Any) -> ValueError:
+    shown = repr(value) if isinstance(value, str | int | float | bool) else _kind(value)
+    return ValueError(f"{owner}.{field} must be {expected}, not {shown[:80]}")
+
+
+def check_str(owner: str, field: str, value: Any) -> str:
+    if type(value) is str or isinstance(value, str):
+        return str(value)
+    raise invalid(owner, field, "a str", value)
+
+
+def check_text(owner: str, field: str, value: Any) -> str | None:
+    """An optional str."""
+    if value is None or type(value) is str:
+        return value
+    return check_str(owner, field, value)
+
+
+def check_int(owner: str, field: str, value: Any) -> int:
+    """An int; a float with no fraction is accepted as its int (pydantic's lax mode did too)."""
+    if type(value) is int:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise invalid(owner, field, "an int", value)
+
+
+def check_float(owner: str, field: str, value: Any) -> float:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return float(value)
+    raise invalid(owner, field, "a number", value)
+
+
+def check_bool(owner: str, field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise invalid(owner, field, "True or False", value)
+
+
+def check_choice(owner: str, field: str, value: Any, choices: frozenset[str]) -> str:
+    if isinstance(value, str) and value in choices:
+        return value
+    raise invalid(owner, field, f"one of {sorted(choices)!r}", value)
+
+
+def check_dict(owner: str, field: str, value: Any) -> dict[str, Any]:
+    """A mapping, copied (so the caller's later edits do not reach the record)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise invalid(owner, field, "a dict", value)
+
+
+def check_str_list(owner: str, field: str, value: Any) -> list[str]:
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return [str(v) for v in value]
+    raise invalid(owner, field, "a list of str", value)
