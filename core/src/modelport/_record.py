@@ -17,9 +17,11 @@ the plugin on the provider's.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, Self
+
+from ._slotted import Slotted, all_slots
 
 __all__ = [
     "Frozen",
@@ -35,34 +37,11 @@ __all__ = [
     "invalid",
 ]
 
-R = TypeVar("R", bound="Record")
 
-
-class Record:
+class Record(Slotted):
     """Slotted, compared and printed by its fields, dumped to plain data."""
 
     __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]] = ()
-    _hidden: ClassVar[frozenset[str]] = frozenset()  # left out of repr (raw bodies)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
-
-    __hash__: ClassVar[Callable[[object], int] | None] = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{f}={self._repr_value(f)!r}" for f in self._fields if f not in self._hidden
-        )
-        return f"{type(self).__name__}({shown})"
-
-    def _repr_value(self, name: str) -> Any:
-        return getattr(self, name)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore, (type(self), tuple(getattr(self, s) for s in _slots(type(self)))))
 
     # -- pydantic-shaped methods ---------------------------------------------------------------
 
@@ -98,7 +77,7 @@ class Record:
         """A copy, with ``update``'s fields replaced (not checked again, as in pydantic)."""
         cls = type(self)
         new = object.__new__(cls)
-        for name in _slots(cls):
+        for name in all_slots(cls):
             value = getattr(self, name)
             if deep:
                 import copy
@@ -166,27 +145,6 @@ class Frozen(Record):
 
     def __hash__(self) -> int:
         return hash((type(self), *(_hashable(getattr(self, f)) for f in self._fields)))
-
-
-def _restore(cls: type[R], values: tuple[Any, ...]) -> R:
-    new = object.__new__(cls)
-    for name, value in zip(_slots(cls), values, strict=True):
-        object.__setattr__(new, name, value)
-    return new
-
-
-_SLOTS: dict[type, tuple[str, ...]] = {}
-
-
-def _slots(cls: type) -> tuple[str, ...]:
-    """Every slot of a record class, its base classes' included (fields and private state)."""
-    found = _SLOTS.get(cls)
-    if found is None:
-        names: list[str] = []
-        for klass in reversed(cls.__mro__):
-            names.extend(s for s in klass.__dict__.get("__slots__", ()) if s not in names)
-        found = _SLOTS[cls] = tuple(names)
-    return found
 
 
 def _dump(value: Any, json_mode: bool, exclude_none: bool) -> Any:

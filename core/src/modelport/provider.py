@@ -24,7 +24,9 @@ Plugins import from here (and ``modelport``, ``modelport.testing``), never ``mod
 
 from __future__ import annotations
 
-from ._anthropic_cache import add_cache_breakpoints, anthropic_usage, cache_control
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._contract import (
     PROVIDER_MEMBERS,
     BaseProvider,
@@ -88,7 +90,6 @@ from ._limits._headers import (
 )
 from ._markers import hookimpl
 from ._messages import ImagePart, Message, TextPart, ToolCall
-from ._profiles._reports import parse_server_profile, server_profile_requests
 from ._request import Request, ResponseFormat, ToolSpec
 from ._response import Response, StopReason, Usage
 from ._response import normalize_stop as normalize_stop_reason
@@ -104,6 +105,10 @@ from ._wire import (
     WireRequest,
     merge_headers,
 )
+
+if TYPE_CHECKING:
+    from ._anthropic_cache import add_cache_breakpoints, anthropic_usage, cache_control
+    from ._profiles._reports import parse_server_profile, server_profile_requests
 
 __all__ = [
     "ANTHROPIC_LIMIT_HEADERS",
@@ -186,3 +191,22 @@ __all__ = [
     "retry_hint",
     "server_profile_requests",
 ]
+
+# Helpers only some plugins use (Anthropic-shaped bodies, server profile reports) load on first
+# access, so a plugin that never touches them does not pay for them on its first call.
+_LAZY = {
+    "add_cache_breakpoints": "._anthropic_cache",
+    "anthropic_usage": "._anthropic_cache",
+    "cache_control": "._anthropic_cache",
+    "parse_server_profile": "._profiles._reports",
+    "server_profile_requests": "._profiles._reports",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(where, "modelport"), name)
+    globals()[name] = value
+    return value

@@ -8,11 +8,15 @@ Nothing here reads the file until a model without a ``provider:`` prefix asks fo
 
 from __future__ import annotations
 
-from ._describe import describe
+from typing import TYPE_CHECKING, Any
+
 from ._errors import ConfigFileError
 from ._load import clear_cache, load_config
 from ._paths import config_path, user_config_dir
 from ._resolve import Bound, default_model, resolve_model
+
+if TYPE_CHECKING:
+    from ._describe import describe
 
 __all__ = [
     "Bound",
@@ -25,3 +29,12 @@ __all__ = [
     "resolve_model",
     "user_config_dir",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``describe`` (``modelport config``) loads on first use, not with every call."""
+    if name == "describe":
+        from ._describe import describe
+
+        return describe
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,6 @@ from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
 
 from .._events import StreamEvent
-from .._tools._turns import AsyncQuestion, Question, run_turn_async, run_turn_sync
 from ._abort import Aborted, AbortSignal
 from ._actions import (
     Acquire,
@@ -164,7 +163,9 @@ def drive_sync(
                     flights.leave(action.key)
                 elif kind is Ask:
                     value = yield action.event
-                elif kind is RunTools:
+                elif kind is RunTools:  # tools load with the first call that has some
+                    from .._tools._turns import Question, run_turn_sync
+
                     for item in run_turn_sync(action, turn, interruptible=abort is not None):
                         if isinstance(item, Done):
                             value = item.value
@@ -321,6 +322,8 @@ async def drive_async(
                 elif kind is Ask:
                     value = yield action.event
                 elif kind is RunTools:
+                    from .._tools._turns import AsyncQuestion, run_turn_async
+
                     async for item in run_turn_async(action):
                         if isinstance(item, Done):
                             value = item.value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from modelport.provider import (
     OPENAI_LIMIT_HEADERS,
@@ -30,7 +30,9 @@ from . import __version__
 from ._decode import decode_response
 from ._encode import encode_request
 from ._errors import PROVIDER, error_from_body, excerpt, protocol_error
-from ._stream import ChatStreamDecoder
+
+if TYPE_CHECKING:
+    from ._stream import ChatStreamDecoder
 
 __all__ = ["OpenAIChatProvider"]
 
@@ -74,6 +76,8 @@ class OpenAIChatProvider(BaseProvider):
         return decode_response(body, request, model=self.settings.model)
 
     def stream_decoder(self, request: Request) -> ChatStreamDecoder:
+        from ._stream import ChatStreamDecoder  # a whole-body call never loads the decoder
+
         return ChatStreamDecoder(model=self.settings.model, expect_usage=self.asks_usage(request))
 
     def asks_usage(self, request: Request) -> bool:

@@ -1,0 +1,70 @@
+"""``Slotted``: the base of plain value classes that are built often or imported on every call.
+
+A ``@dataclass`` writes its ``__init__``, ``__repr__`` and ``__eq__`` as source and compiles them
+when the class is created: about 0.4 ms a class, and the engine's actions, the wire deltas and
+the boundary records are some forty classes loaded by every first call. A ``Slotted`` class
+writes its own ``__init__`` (as fast to call as a dataclass's) and shares one ``__eq__``,
+``__repr__`` and pickling, driven by ``_fields``: all its slots unless it names fewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+__all__ = ["Slotted", "all_slots"]
+
+S = TypeVar("S", bound="Slotted")
+
+
+class Slotted:
+    """Compared by type and fields, printed as ``Name(field=value, ...)``, picklable."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _hidden: ClassVar[frozenset[str]] = frozenset()  # left out of repr (raw bodies)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_fields" not in cls.__dict__:
+            cls._fields = all_slots(cls)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
+
+    __hash__: ClassVar[Callable[[object], int] | None] = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f}={self._repr_value(f)!r}" for f in self._fields if f not in self._hidden
+        )
+        return f"{type(self).__name__}({shown})"
+
+    def _repr_value(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), tuple(getattr(self, s) for s in all_slots(type(self)))))
+
+
+def _restore(cls: type[S], values: tuple[Any, ...]) -> S:
+    new = object.__new__(cls)
+    for name, value in zip(all_slots(cls), values, strict=True):
+        object.__setattr__(new, name, value)
+    return new
+
+
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def all_slots(cls: type) -> tuple[str, ...]:
+    """Every slot of a class, its base classes' included (fields and private state)."""
+    found = _SLOTS.get(cls)
+    if found is None:
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            names.extend(s for s in klass.__dict__.get("__slots__", ()) if s not in names)
+        found = _SLOTS[cls] = tuple(names)
+    return found
