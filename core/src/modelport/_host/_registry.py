@@ -19,7 +19,6 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
@@ -27,6 +26,7 @@ import pluggy
 from .._errors import ConfigurationError
 from .._http._transport_entry import TransportEntry
 from .._logs import plugins_log
+from .._slotted import Slotted
 from ._provider_entry import ProviderEntry
 
 __all__ = [
@@ -41,30 +41,60 @@ __all__ = [
 Trace = Callable[[str], None]
 
 
-@dataclass(slots=True)
-class CacheRegistration:
+class CacheRegistration(Slotted):
+    _fields = ("backend", "level", "plugin")
+    __slots__ = _fields
     backend: Any
     level: int
     plugin: str
 
+    def __init__(self, backend: Any, level: int, plugin: str) -> None:
+        self.backend = backend
+        self.level = level
+        self.plugin = plugin
 
-@dataclass(slots=True)
-class ThinkingRegistration:
+
+class ThinkingRegistration(Slotted):
+    _fields = ("start", "end", "models", "plugin")
+    __slots__ = _fields
     start: str
     end: str
     models: Callable[[str, str], bool] | None
     plugin: str
 
+    def __init__(
+        self, start: str, end: str, models: Callable[[str, str], bool] | None, plugin: str
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.models = models
+        self.plugin = plugin
 
-@dataclass
-class Registry:
+
+class Registry(Slotted):
     """Provider and transport names (imported on demand), cache levels and thinking patterns."""
 
-    providers: dict[str, ProviderEntry] = field(default_factory=dict)
-    provider_plugin: dict[str, str] = field(default_factory=dict)
-    transports: dict[str, TransportEntry] = field(default_factory=dict)
-    caches: list[CacheRegistration] = field(default_factory=list)
-    thinking: list[ThinkingRegistration] = field(default_factory=list)
+    _fields = ("providers", "provider_plugin", "transports", "caches", "thinking")
+    __slots__ = _fields
+    providers: dict[str, ProviderEntry]
+    provider_plugin: dict[str, str]
+    transports: dict[str, TransportEntry]
+    caches: list[CacheRegistration]
+    thinking: list[ThinkingRegistration]
+
+    def __init__(
+        self,
+        providers: dict[str, ProviderEntry] | None = None,
+        provider_plugin: dict[str, str] | None = None,
+        transports: dict[str, TransportEntry] | None = None,
+        caches: list[CacheRegistration] | None = None,
+        thinking: list[ThinkingRegistration] | None = None,
+    ) -> None:
+        self.providers = {} if providers is None else providers
+        self.provider_plugin = {} if provider_plugin is None else provider_plugin
+        self.transports = {} if transports is None else transports
+        self.caches = [] if caches is None else caches
+        self.thinking = [] if thinking is None else thinking
 
 
 def report_problem(

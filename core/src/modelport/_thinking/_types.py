@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from .._errors import ConfigurationError
+from .._slotted import Slotted
 
 __all__ = ["BUILTIN_PATTERNS", "PieceKind", "ThinkingPattern", "ThinkingPiece", "ThinkingSplit"]
 
@@ -38,16 +39,21 @@ BUILTIN_PATTERNS: tuple[ThinkingPattern, ...] = (
 )
 
 
-@dataclass(slots=True)
-class ThinkingPiece:
+class ThinkingPiece(Slotted):
     """One run of output: ``answer`` or ``reasoning`` text, or a ``reclassify`` instruction.
 
     A ``reclassify`` piece means: the ``text`` that earlier pieces delivered as answer (it is the
     whole answer so far) was reasoning; move it. It is produced at most once per stream.
     """
 
+    _fields = ("kind", "text")
+    __slots__ = _fields
     kind: PieceKind
     text: str
+
+    def __init__(self, kind: PieceKind, text: str) -> None:
+        self.kind = kind
+        self.text = text
 
 
 class ThinkingSplit(NamedTuple):
