@@ -129,14 +129,9 @@ def __getattr__(name: str) -> Any:
         from importlib import import_module
 
         return import_module(f".{name}", __name__)
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'modelport' has no attribute {name!r}")
-    from importlib import import_module
+    from ._lazy import lazy_attribute
 
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(globals(), _LAZY, name)
 
 
 def __dir__() -> list[str]:

@@ -27,27 +27,15 @@ if TYPE_CHECKING:
 
 __all__ = ["CALL_FIELDS", "DEFAULTABLE", "REQUEST_FIELDS", "Prepared", "Prompt", "prepare"]
 
-# Request fields a caller may set per call or as LLM-wide defaults.
-REQUEST_FIELDS = frozenset(
-    {
-        "tool_choice",
-        "parallel_tool_calls",
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "stop",
-        "seed",
-        "presence_penalty",
-        "frequency_penalty",
-        "reasoning_effort",
-        "top_k",
-        "budget_tokens",
-        "prompt_cache",
-        "user",
-        "extra_body",
-        "extra_headers",
-    }
-)
+# Request fields a caller may set per call or as LLM-wide defaults: all of them but what
+# ``prepare`` builds itself (the model, the messages, tools, the schema, streaming).
+REQUEST_FIELDS = frozenset(Request._fields) - {
+    "model",
+    "messages",
+    "tools",
+    "response_format",
+    "stream",
+}
 LOOP_FIELDS = frozenset({"tool_exec", "max_tool_calls", "deps", "interceptor", "approve"})
 CALL_FIELDS = frozenset(
     {

@@ -10,7 +10,7 @@ writes its own ``__init__`` (as fast to call as a dataclass's) and shares one ``
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 __all__ = ["Slotted", "all_slots"]
 
@@ -44,6 +44,18 @@ class Slotted:
 
     def _repr_value(self, name: str) -> Any:
         return getattr(self, name)
+
+    def replaced(self, **changes: Any) -> Self:
+        """A shallow copy with ``changes`` (``dataclasses.replace`` for a ``Slotted``)."""
+        cls = type(self)
+        new = object.__new__(cls)
+        for name in all_slots(cls):
+            object.__setattr__(new, name, getattr(self, name))
+        for name, value in changes.items():
+            if name not in cls._fields:
+                raise TypeError(f"{cls.__name__} has no field {name!r}")
+            object.__setattr__(new, name, value)
+        return new
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_restore, (type(self), tuple(getattr(self, s) for s in all_slots(type(self)))))

@@ -24,7 +24,6 @@ Plugins import from here (and ``modelport``, ``modelport.testing``), never ``mod
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._contract import (
@@ -80,6 +79,7 @@ from ._errors import (
 )
 from ._http._sse import SSEDecoder, SSEEvent
 from ._http._sse_stream import SSEResponseDecoder
+from ._lazy import lazy_attribute
 from ._limits._backend import LimitBackend, LimitGrant
 from ._limits._headers import (
     ANTHROPIC_LIMIT_HEADERS,
@@ -204,9 +204,4 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    where = _LAZY.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, "modelport"), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(globals(), _LAZY, name)

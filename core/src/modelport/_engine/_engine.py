@@ -8,7 +8,6 @@ the error taxonomy, the cache policy and stream assembly cannot drift between th
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Generator
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .._contract import Provider
@@ -107,7 +106,7 @@ class Engine:
         watch = start_watch(self.host, info)
         if watch is None:
             return self._program(request, opts, streaming, loop)
-        opts = replace(opts, watch=watch)  # this call's own: its steps report to its watch
+        opts = opts.replaced(watch=watch)  # this call's own: its steps report to its watch
         try:
             program = self._program(request, opts, streaming, loop)
         except BaseException as exc:  # a request the provider cannot build: the call ended

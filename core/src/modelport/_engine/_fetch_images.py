@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -105,7 +105,7 @@ def imaged_call(
         err.model = err.model or request.model
         raise
     except Aborted:
-        call = Call(setup, _inlined(request, fetched), replace(opts, cache="never"))
+        call = Call(setup, _inlined(request, fetched), opts.replaced(cache="never"))
     else:
         call = Call(setup, _inlined(request, fetched), opts)
     call.started = started  # the call's budget includes its fetches

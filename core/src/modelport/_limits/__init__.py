@@ -6,8 +6,9 @@ the limiter, the pool or the shared backends, only the header reading the contra
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from .._lazy import lazy_attribute
 
 if TYPE_CHECKING:
     from ._backed import BackedLimiter
@@ -54,9 +55,4 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(globals(), _WHERE, name)

@@ -108,8 +108,7 @@ def two_pass_program(engine: Engine, p: Prepared, streaming: bool) -> Program:
     keyed = yield from imaged_call(
         engine.setup,
         p.request,
-        replace(
-            opts,
+        opts.replaced(
             key_parts={**opts.key_parts, **marker},
             cache="never" if p.loop is not None else opts.cache,
         ),
@@ -150,7 +149,7 @@ def _passes(engine: Engine, p: Prepared, streaming: bool, keyed: Call) -> Progra
     assert structured is not None
     opts = p.opts
     # Each pass: not cached on its own, reasoning kept until the whole is stored.
-    sub = replace(opts, cache="never", clear_cache=False, hide_thinking=False, verbose=False)
+    sub = opts.replaced(cache="never", clear_cache=False, hide_thinking=False, verbose=False)
     sub.accept_cached = None
     hide = opts.hide_thinking
     first: Response = yield from relay(
