@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Self
 
-from ._slotted import Slotted, all_slots
+from ._slotted import FrozenSlotted, Slotted, all_slots
 
 __all__ = [
     "Frozen",
@@ -132,19 +132,10 @@ class Record(Slotted):
         )
 
 
-class Frozen(Record):
+class Frozen(Record, FrozenSlotted):
     """A record whose fields cannot change after ``__init__`` (parts, costs); hashable."""
 
     __slots__ = ()
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is frozen: {name!r} cannot be set")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is frozen: {name!r} cannot be deleted")
-
-    def __hash__(self) -> int:
-        return hash((type(self), *(_hashable(getattr(self, f)) for f in self._fields)))
 
 
 def _dump(value: Any, json_mode: bool, exclude_none: bool) -> Any:
@@ -156,14 +147,6 @@ def _dump(value: Any, json_mode: bool, exclude_none: bool) -> Any:
         return {k: _dump(v, json_mode, exclude_none) for k, v in value.items()}
     if json_mode and isinstance(value, Decimal):
         return str(value)
-    return value
-
-
-def _hashable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
     return value
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Self, TypeVar
 
-__all__ = ["Slotted", "all_slots"]
+__all__ = ["FrozenSlotted", "Slotted", "all_slots"]
 
 S = TypeVar("S", bound="Slotted")
 
@@ -80,3 +80,30 @@ def all_slots(cls: type) -> tuple[str, ...]:
             names.extend(s for s in klass.__dict__.get("__slots__", ()) if s not in names)
         found = _SLOTS[cls] = tuple(names)
     return found
+
+
+class FrozenSlotted(Slotted):
+    """A ``Slotted`` whose fields cannot change after ``__init__`` (which sets them with
+    ``object.__setattr__``); hashable by its fields."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: {name!r} cannot be set")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: {name!r} cannot be deleted")
+
+    def __hash__(self) -> int:
+        return hash((type(self), *(_hashable(getattr(self, f)) for f in self._fields)))
+
+    def replaced(self, **changes: Any) -> Self:
+        return super().replaced(**changes)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return value

@@ -7,11 +7,11 @@ calls summed in floats drifts; ``Decimal`` sums exactly and formats as the price
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .._record import Frozen, invalid
+from .._slotted import Slotted
 
 if TYPE_CHECKING:
     from .._response import Usage
@@ -68,8 +68,7 @@ class Cost(Frozen):
         return f"${self.total:f}"
 
 
-@dataclass(frozen=True, slots=True)
-class Priced:
+class Priced(Slotted):
     """One model response that a provider billed (or, for a cache hit, would have billed).
 
     ``url`` is where the request went: the price list finds the provider by it (without its
@@ -79,12 +78,31 @@ class Priced:
     ``Usage`` when it sums one, never mutates it.
     """
 
+    _fields = ("provider", "model", "served", "url", "usage", "at")
+    __slots__ = _fields
+    _hidden = frozenset({"url"})  # a query string may hold a key
     provider: str  # modelport's provider name ("openai-chat")
     model: str  # the model asked for
     served: str  # the model the response names (often a dated snapshot)
-    url: str = field(repr=False)  # a query string may hold a key
+    url: str
     usage: Usage
-    at: float = field(default_factory=time.time)  # when: some prices depend on the date or hour
+    at: float  # when: some prices depend on the date or hour
+
+    def __init__(
+        self,
+        provider: str,
+        model: str,
+        served: str,
+        url: str,
+        usage: Usage,
+        at: float | None = None,
+    ) -> None:
+        self.provider = provider
+        self.model = model
+        self.served = served
+        self.url = url
+        self.usage = usage
+        self.at = time.time() if at is None else at
 
 
 def _money(field: str, value: object) -> Decimal:

@@ -20,10 +20,10 @@ import sys
 import warnings
 from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from .._logs import plugins_log
+from .._slotted import FrozenSlotted
 
 if TYPE_CHECKING:
     from .._host._plugins import PluginHost
@@ -45,28 +45,52 @@ __all__ = [
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True)
-class CallInfo:
+class CallInfo(FrozenSlotted):
     """One call as it starts: the provider, the model, the request (before shaping, so no
     credentials), whether it streams and the names of the tools it may run."""
 
+    _fields = ("provider", "model", "request", "streaming", "tools")
+    __slots__ = _fields
     provider: str
     model: str
     request: Request
     streaming: bool
-    tools: tuple[str, ...] = ()
+    tools: tuple[str, ...]
+
+    def __init__(
+        self,
+        provider: str,
+        model: str,
+        request: Request,
+        streaming: bool,
+        tools: tuple[str, ...] = (),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "provider", provider)
+        set_field(self, "model", model)
+        set_field(self, "request", request)
+        set_field(self, "streaming", streaming)
+        set_field(self, "tools", tools)
 
 
-@dataclass(frozen=True, slots=True)
-class AttemptInfo:
+class AttemptInfo(FrozenSlotted):
     """One HTTP attempt as it is sent. ``url`` has lost its userinfo and the values of
     credential-looking query parameters; headers are not given (they hold the credentials).
     ``number`` counts attempts from 1 within one model turn."""
 
+    _fields = ("number", "method", "url", "model")
+    __slots__ = _fields
     number: int
     method: str
     url: str
     model: str
+
+    def __init__(self, number: int, method: str, url: str, model: str) -> None:
+        set_field = object.__setattr__
+        set_field(self, "number", number)
+        set_field(self, "method", method)
+        set_field(self, "url", url)
+        set_field(self, "model", model)
 
 
 class AttemptObserver(Protocol):

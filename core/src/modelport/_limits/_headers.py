@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+
+from .._slotted import FrozenSlotted
 
 __all__ = [
     "ANTHROPIC_LIMIT_HEADERS",
@@ -33,8 +34,7 @@ _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6,
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)")
 
 
-@dataclass(frozen=True, slots=True)
-class LimitHeaders:
+class LimitHeaders(FrozenSlotted):
     """Names of the response headers that announce a provider's limits.
 
     ``reset_format``: how a reset is written: ``"duration"`` (OpenAI: ``6m0s``, ``1s``,
@@ -42,11 +42,34 @@ class LimitHeaders:
     response's ``Date`` so that clock skew does not matter) or ``"seconds"`` (a number).
     """
 
-    remaining_requests: str | None = None
-    remaining_tokens: str | None = None
-    reset_requests: str | None = None
-    reset_tokens: str | None = None
-    reset_format: ResetFormat = "duration"
+    _fields = (
+        "remaining_requests",
+        "remaining_tokens",
+        "reset_requests",
+        "reset_tokens",
+        "reset_format",
+    )
+    __slots__ = _fields
+    remaining_requests: str | None
+    remaining_tokens: str | None
+    reset_requests: str | None
+    reset_tokens: str | None
+    reset_format: ResetFormat
+
+    def __init__(
+        self,
+        remaining_requests: str | None = None,
+        remaining_tokens: str | None = None,
+        reset_requests: str | None = None,
+        reset_tokens: str | None = None,
+        reset_format: ResetFormat = "duration",
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "remaining_requests", remaining_requests)
+        set_field(self, "remaining_tokens", remaining_tokens)
+        set_field(self, "reset_requests", reset_requests)
+        set_field(self, "reset_tokens", reset_tokens)
+        set_field(self, "reset_format", reset_format)
 
 
 #: OpenAI's (and most OpenAI-compatible servers'): ``x-ratelimit-*``, resets as durations.
@@ -69,14 +92,28 @@ ANTHROPIC_LIMIT_HEADERS = LimitHeaders(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LimitReading:
+class LimitReading(FrozenSlotted):
     """What one response's headers said (``None``: not said, or not readable)."""
 
-    remaining_requests: int | None = None
-    remaining_tokens: int | None = None
-    reset_requests_s: float | None = None
-    reset_tokens_s: float | None = None
+    _fields = ("remaining_requests", "remaining_tokens", "reset_requests_s", "reset_tokens_s")
+    __slots__ = _fields
+    remaining_requests: int | None
+    remaining_tokens: int | None
+    reset_requests_s: float | None
+    reset_tokens_s: float | None
+
+    def __init__(
+        self,
+        remaining_requests: int | None = None,
+        remaining_tokens: int | None = None,
+        reset_requests_s: float | None = None,
+        reset_tokens_s: float | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "remaining_requests", remaining_requests)
+        set_field(self, "remaining_tokens", remaining_tokens)
+        set_field(self, "reset_requests_s", reset_requests_s)
+        set_field(self, "reset_tokens_s", reset_tokens_s)
 
     def exhausted(self) -> float | None:
         """Seconds until the provider allows requests again, when a budget is at zero."""
