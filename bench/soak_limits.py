@@ -82,7 +82,7 @@ def main() -> int:
         started = time.monotonic()
         ok, hung, failed = asyncio.run(batch(llm, args.calls, args.hung_after))
         wall = time.monotonic() - started
-        limiter = llm._engine.limiter
+        limiter = llm._engine.setup.limiter
         assert limiter is not None
         held = limiter.active, limiter.waiting, sum(pool.load().values())
         llm.close()

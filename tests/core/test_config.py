@@ -110,8 +110,8 @@ def test_an_alias_brings_its_spec_url_key_defaults_limits_timeout_retry_and_fall
         assert llm.provider.settings.base_url == "http://127.0.0.1:9/v1"
         assert llm.provider.settings.api_key == "key-from-env"
         assert llm._defaults == {"temperature": 0, "max_tokens": 200}
-        assert llm._engine.retry.max_retries == 1
-        assert llm._engine.timeouts.read == 30
+        assert llm._engine.setup.retry.max_retries == 1
+        assert llm._engine.setup.timeouts.read == 30
         assert llm._limits_key == ("openai-chat", "http://127.0.0.1:9/v1", "gpt-4o-mini")
         slow, spec = llm._fallbacks
         assert slow.model == "gpt-4o" and slow.provider.settings.api_key == SECRET
@@ -136,14 +136,16 @@ def test_explicit_arguments_win_over_the_file(
         assert llm._defaults == {"temperature": 0.5, "max_tokens": 200}
         assert llm.provider.settings.api_key == "explicit"
         assert llm.provider.settings.base_url == "http://127.0.0.1:8/v1"
-        assert llm._engine.retry.max_retries == 4
-        assert llm._engine.timeouts.read == 7
+        assert llm._engine.setup.retry.max_retries == 4
+        assert llm._engine.setup.timeouts.read == 7
         assert [f.model for f in llm._fallbacks] == ["other"]
     with mp.LLM("slow", retry=mp.RetryPolicy(max_retries=0)) as llm:
-        assert llm._engine.retry.max_retries == 0
+        assert llm._engine.setup.retry.max_retries == 0
     with mp.LLM("slow") as llm:
-        assert llm._engine.retry.max_retries == 5 and llm._engine.retry.backoff_base == 0.1
-        assert llm._engine.timeouts.connect == 2 and llm._engine.timeouts.read == 50
+        assert (
+            llm._engine.setup.retry.max_retries == 5 and llm._engine.setup.retry.backoff_base == 0.1
+        )
+        assert llm._engine.setup.timeouts.connect == 2 and llm._engine.setup.timeouts.read == 50
 
 
 def test_an_unset_key_variable_is_an_error_not_another_providers_key(

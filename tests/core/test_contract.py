@@ -369,10 +369,10 @@ def test_old_spellings_warn_once_and_still_work(server: ScriptedServer) -> None:
     assert a._base_opts.cache == b._base_opts.cache == "never"
     with pytest.warns(DeprecationWarning, match="max_retries"):
         c = toy(server, max_retries=5)
-    assert c._engine.retry.max_retries == 5
+    assert c._engine.setup.retry.max_retries == 5
     with pytest.raises(mp.ConfigurationError, match="retry= only"):
         toy(server, max_retries=1, retry=2)
-    assert toy(server, retry=4)._engine.retry.max_retries == 4
+    assert toy(server, retry=4)._engine.setup.retry.max_retries == 4
 
 
 def test_every_per_call_option_can_be_an_llm_default(server: ScriptedServer) -> None:

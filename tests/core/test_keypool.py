@@ -122,7 +122,7 @@ def test_every_key_refused_is_an_authentication_error_without_keys(
             llm.complete("hi")
     text = f"{info.value} {info.value!r} {info.value.provider_message}"
     assert KEY_A not in text and KEY_B not in text
-    assert KEY_A not in repr(llm) and KEY_A not in repr(llm._engine.pool)
+    assert KEY_A not in repr(llm) and KEY_A not in repr(llm._engine.setup.pool)
 
 
 def test_counts_never_leak_on_cancellation_or_failure(server: ScriptedServer) -> None:
@@ -135,7 +135,7 @@ def test_counts_never_leak_on_cancellation_or_failure(server: ScriptedServer) ->
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            pool = llm._engine.pool
+            pool = llm._engine.setup.pool
             assert pool is not None
             return pool.load()
 
@@ -152,7 +152,7 @@ def test_a_stream_closed_early_returns_its_key(server: ScriptedServer) -> None:
     with make(server) as llm:
         stream = llm.stream("hi")
         next(stream)
-        pool = llm._engine.pool
+        pool = llm._engine.setup.pool
         assert pool is not None and sum(pool.load().values()) == 1
         stream.close()
         assert sum(pool.load().values()) == 0
@@ -223,5 +223,5 @@ def test_a_call_waiting_for_a_cooling_key_keeps_its_own_deadline(server: Scripte
         assert time.monotonic() - started < 10  # its 0.5 s, not the keys' 30 s
     assert info.value.phase == "queued"
     assert len(server.requests) == 2  # the third call never went out
-    pool = llm._engine.pool
+    pool = llm._engine.setup.pool
     assert pool is not None and set(pool.load().values()) == {0}

@@ -261,7 +261,7 @@ def test_bad_header_values_are_ignored() -> None:
             limits=mp.Limits(max_concurrency=1),
         ) as llm:
             assert [llm.complete(f"q{i}").text for i in range(3)] == ["ok"] * 3
-            limiter = llm._engine.limiter
+            limiter = llm._engine.setup.limiter
             assert limiter is not None and limiter.active == 0
 
 

@@ -180,7 +180,7 @@ def test_a_queued_call_times_out_with_the_queued_phase(server: ScriptedServer) -
     assert info.value.phase == "queued"
     assert time.monotonic() - started < 2.0  # its own deadline, not the holder's 2.5 s
     holder.join(timeout=5)
-    assert waiter._engine.limiter is not None and waiter._engine.limiter.waiting == 0
+    assert waiter._engine.setup.limiter is not None and waiter._engine.setup.limiter.waiting == 0
 
 
 def test_a_cancelled_waiter_gives_its_place_back(server: ScriptedServer) -> None:
@@ -196,7 +196,7 @@ def test_a_cancelled_waiter_gives_its_place_back(server: ScriptedServer) -> None
             with pytest.raises(asyncio.CancelledError):
                 await waiter
             await holder
-            limiter = llm._engine.limiter
+            limiter = llm._engine.setup.limiter
             assert limiter is not None
             return limiter.waiting + limiter.active
 
@@ -217,7 +217,7 @@ def test_a_stream_holds_its_slot_until_it_is_closed(server: ScriptedServer) -> N
     events = [chunk("a"), chunk("b"), chunk("", "stop"), b"data: [DONE]\n\n"]
     server.route("POST", "/v1/chat/completions", Reply.sse(events))
     with make(server, model="streams", limits=mp.Limits(max_concurrency=3)) as llm:
-        limiter = llm._engine.limiter
+        limiter = llm._engine.setup.limiter
         assert limiter is not None
         stream = llm.stream("hi")
         next(stream)

@@ -76,7 +76,7 @@ def test_a_batch_through_a_limit_and_a_key_pool_leaks_and_hangs_nothing() -> Non
             on_progress=on_progress,
         )
         ok, hung, failed = asyncio.run(batch(llm))
-        limiter = llm._engine.limiter
+        limiter = llm._engine.setup.limiter
         assert limiter is not None
         held = limiter.active, limiter.waiting, sum(pool.load().values())
         llm.close()

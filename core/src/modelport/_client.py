@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ._contract import ModelProfile, Provider, ProviderSettings
 from ._deprecations import warn_once
 from ._engine._call import CallOptions
+from ._engine._call_setup import CallSetup
 from ._engine._engine import Engine
 from ._engine._program import Program
 from ._engine._progress import Progress
@@ -197,18 +198,22 @@ class LLM:
         self._limits_key = (self.provider_name, base_url or "", self.model)
         limiter = self._limiter(limits)
         self._engine = Engine(
-            self.provider,
-            self.host,
+            CallSetup(
+                self.provider,
+                self.host,
+                # The plugin that registered this provider: named in errors a provider bug causes.
+                self.host.registry().provider_plugin.get(self.provider.name, self.provider.name),
+                retry,
+                coerce_timeouts(timeout),
+                pool.keys if pool is not None else ([api_key] if api_key else []),
+                on_progress=on_progress,
+                thinking_factory=self._thinking.parser_for,
+                apply_thinking=self._thinking.apply,
+                limiter=limiter,
+                pool=pool,
+                keyed=keyed,
+            ),
             self._transport,
-            retry=retry,
-            timeouts=coerce_timeouts(timeout),
-            secrets=pool.keys if pool is not None else ([api_key] if api_key else []),
-            on_progress=on_progress,
-            thinking_factory=self._thinking.parser_for,
-            apply_thinking=self._thinking.apply,
-            limiter=limiter,
-            pool=pool,
-            keyed=keyed,
         )
 
         self._fallback_on = fallback_on
@@ -329,7 +334,7 @@ class LLM:
                 if i == len(chain) - 1 or seen.events_out or not isinstance(err, self._fallback_on):
                     raise
                 nxt = chain[i + 1]
-                callback = first.opts.on_progress or self._engine.on_progress
+                callback = first.opts.on_progress or self._engine.setup.on_progress
                 hook = self.host.pm.hook if self.host.has_impls("on_progress") else None
                 Progress(llm.provider_name, llm.model, callback, hook).emit(
                     "fallback",

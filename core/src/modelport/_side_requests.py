@@ -41,7 +41,7 @@ class SideRequests:
             provider.prepare_auth()
         provider.authenticate(wire)
         self.secrets += provider.secrets()
-        raw = self.llm._transport.send(wire, self.llm._engine.timeouts)
+        raw = self.llm._transport.send(wire, self.llm._engine.setup.timeouts)
         try:
             body = raw.read()
         finally:

@@ -39,7 +39,7 @@ def test_the_example_builds_a_shared_limit(
     exec(compile(code, str(path), "exec"), scope)
     llm = scope["llm"]
     assert isinstance(llm, mp.LLM)
-    limits = scope.get("limits") or llm._engine.limiter.limits
+    limits = scope.get("limits") or llm._engine.setup.limiter.limits
     assert limits.backend is scope["redis_limits"]
     llm.close()
 

@@ -7,26 +7,20 @@ the error taxonomy, the cache policy and stream assembly cannot drift between th
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
 
-from .._contract import Provider
-from .._events import ProgressEvent, StreamEvent
-from .._host._plugins import PluginHost
-from .._http._timeouts import Timeouts
+from .._events import StreamEvent
 from .._http._transport import Transport
 from .._messages import messages_have_images
 from .._request import Request
-from .._response import Response
 from ._call import Call
 from ._call_setup import CallOptions, CallSetup
 from ._drive import AsyncFlights, SyncFlights, drive_async, drive_sync, run_async, run_sync
 from ._observe import CallInfo, start_watch, watched
 from ._program import Program, call_program
-from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from .._limits import KeyPool, Limiter
     from .._tools._loop import LoopSettings
     from ._abort import AbortSignal
 
@@ -36,52 +30,13 @@ __all__ = ["Engine"]
 class Engine:
     """Runs calls for one provider instance over one transport."""
 
-    def __init__(
-        self,
-        provider: Provider,
-        host: PluginHost,
-        transport: Transport,
-        *,
-        retry: RetryPolicy,
-        timeouts: Timeouts,
-        secrets: list[str],
-        on_progress: Callable[[ProgressEvent], Any] | None = None,
-        thinking_factory: Callable[[Request, CallOptions], Any] | None = None,
-        apply_thinking: Callable[[Response, Request, CallOptions], None] | None = None,
-        limiter: Limiter | None = None,
-        pool: KeyPool | None = None,
-        keyed: dict[str, Provider] | None = None,
-    ) -> None:
-        self.provider = provider
-        self.host = host
+    def __init__(self, setup: CallSetup, transport: Transport) -> None:
+        """``setup``: what every call of this engine shares (``CallSetup``: the provider, the
+        host, retries, timeouts, limits, the key pool); ``transport``: how they are sent."""
+        self.setup = setup
+        self.provider = setup.provider
+        self.host = setup.host
         self.transport = transport
-        # The plugin that registered this provider: named in errors a provider bug causes.
-        self.plugin = host.registry().provider_plugin.get(provider.name, provider.name)
-        self.retry = retry
-        self.timeouts = timeouts
-        self.secrets = secrets
-        self.on_progress = on_progress
-        self.thinking_factory = thinking_factory
-        self.apply_thinking = apply_thinking
-        self.limiter = limiter
-        # A key pool: one provider instance per key (a provider authenticates with its own
-        # settings), chosen per attempt.
-        self.pool = pool
-        self.keyed = keyed or {}
-        self.setup = CallSetup(
-            provider,
-            host,
-            self.plugin,
-            retry,
-            timeouts,
-            secrets,
-            on_progress,
-            thinking_factory,
-            apply_thinking,
-            limiter,
-            pool,
-            self.keyed,
-        )
         self._sync_flights = SyncFlights()
         self._async_flights = AsyncFlights()
 

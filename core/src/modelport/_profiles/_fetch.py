@@ -38,7 +38,7 @@ _NO_ENDPOINT = (404, 405, 501)
 def model_info_program(engine: Engine, provider_name: str, model: str) -> Generator[Any, Any, Any]:
     """Returns the ``ModelProfile``: the provider's table and the hooks, under the server's
     report, under the user's ``[profiles]`` overrides."""
-    static = hooked_profile(engine.host, engine.plugin, engine.provider, model)
+    static = hooked_profile(engine.host, engine.setup.plugin, engine.provider, model)
     user = user_overrides(provider_name, model)
     report = yield from _report(engine, provider_name, model)
     profile: ModelProfile = layered(static, report, user)
@@ -51,7 +51,7 @@ def _requests(engine: Engine, model: str) -> list[WireRequest]:
     except LLMError:
         raise
     except Exception as exc:
-        raise plugin_failure(LLMError, engine.plugin, "profile_requests", exc) from exc
+        raise plugin_failure(LLMError, engine.setup.plugin, "profile_requests", exc) from exc
 
 
 def _report(
@@ -64,7 +64,7 @@ def _report(
         try:
             report = yield from _ask(engine, provider, wire, model)
         except LLMError as err:
-            err = err.scrubbed([*engine.secrets, *_secrets(provider)])
+            err = err.scrubbed([*engine.setup.secrets, *_secrets(provider)])
             failures.append(f"{where}: {type(err).__name__}: {err.message}")
             if isinstance(err, ProviderConnectionError | LLMTimeoutError):
                 break  # the next endpoint is on the same server
@@ -91,7 +91,7 @@ def _ask(
     if provider.auth_pending():
         yield Blocking(provider.prepare_auth)
     provider.authenticate(wire)
-    raw = yield Send(wire, pre_header_timeouts(engine.timeouts))
+    raw = yield Send(wire, pre_header_timeouts(engine.setup.timeouts))
     body: bytes = yield ReadBody(raw, None)
     if raw.status in _NO_ENDPOINT:
         return None
@@ -102,7 +102,7 @@ def _ask(
     except LLMError:
         raise
     except Exception as exc:
-        raise plugin_failure(LLMError, engine.plugin, "parse_profile", exc) from exc
+        raise plugin_failure(LLMError, engine.setup.plugin, "parse_profile", exc) from exc
     return report
 
 

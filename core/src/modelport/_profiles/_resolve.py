@@ -26,7 +26,7 @@ __all__ = ["call_profile", "hooked_profile", "layered", "user_overrides"]
 
 def call_profile(engine: Engine, provider_name: str, model: str) -> ModelProfile:
     """What calls are shaped by: the table, the hooks, the user's overrides (no server I/O)."""
-    static = hooked_profile(engine.host, engine.plugin, engine.provider, model)
+    static = hooked_profile(engine.host, engine.setup.plugin, engine.provider, model)
     return layered(static, None, user_overrides(provider_name, model))
 
 
