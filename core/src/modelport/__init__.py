@@ -1,7 +1,7 @@
 """modelport: one API for every LLM provider; providers, caches and parsers are plugins.
 
 ``import modelport`` is cheap: it defines the exception tree and the hook marker. Everything
-else (pydantic models, the HTTP stack, plugins) loads on first use of the name that needs it.
+else (the boundary types, the HTTP stack, plugins) loads on first use of the name that needs it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Stream events (what users iterate) and progress events (what observers receive).
 
-Both are hot-path objects, created per chunk, so they are slotted dataclasses, not pydantic.
+Both are hot-path objects, created per chunk, so they are ``Slotted`` classes, not records.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Checks of the values a caller passes, so a wrong one is a ``ConfigurationError`` naming it.
 
-Without these, ``temperature="hot"`` would surface as a pydantic ``ValidationError`` (or a
+Without these, ``temperature="hot"`` would surface as a record's ``ValueError`` (or a
 ``TypeError`` from deep inside the engine), whose text talks about model fields rather than the
 argument the caller wrote. Each check says which argument, what was given and what is accepted,
 at the moment the ``LLM`` is built (its defaults) or the call is made.

@@ -119,7 +119,7 @@ def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Pr
         fields.update(shaped)
     try:
         request = Request(model=llm.model, messages=messages, stream=stream, **{**params, **fields})
-    except ValueError as exc:  # pydantic's ValidationError: a value no check above knew
+    except ValueError as exc:  # a record field check: a value no check above knew
         raise ConfigurationError(f"invalid request: {exc}") from None
     cache = call_kw.get("cache", llm._base_opts.cache)
     if "use_cache" in call_kw:
