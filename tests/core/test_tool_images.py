@@ -54,6 +54,21 @@ def _by_path(name: str, relative: str) -> ModuleType:
     return module
 
 
+def _package_module(folder: str, module: str) -> ModuleType:
+    """A module of a test package in another folder, loaded with its package, so that its
+    relative imports (``from ._bedrock import ...``) resolve."""
+    package = "_helpers_" + Path(folder).name
+    if package not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            package, ROOT / folder / "__init__.py", submodule_search_locations=[str(ROOT / folder)]
+        )
+        assert spec is not None and spec.loader is not None
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[package] = loaded
+        spec.loader.exec_module(loaded)
+    return importlib.import_module(f"{package}.{module}")
+
+
 def chart(data: str) -> tuple[str, mp.ImagePart]:
     """Draw a chart.
 
@@ -314,7 +329,7 @@ def test_openai_responses_sends_input_image_in_the_output(
 
 @pytest.fixture
 def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    helpers = _by_path("_bedrock_helpers", "tests/plugins/bedrock_claude/_bedrock.py")
+    helpers = _package_module("tests/plugins/bedrock_claude", "_bedrock")
     if not helpers.CORPUS.is_dir():
         pytest.skip("the Bedrock conformance files are missing")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", helpers.ACCESS_KEY)
@@ -322,7 +337,7 @@ def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     for var in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     with ScriptedServer() as s:
-        endpoint = helpers.SignedEndpoint(s)
+        endpoint = _package_module("tests/plugins/bedrock_claude", "_signed").SignedEndpoint(s)
         yield helpers, endpoint
         assert endpoint.problems == []
 

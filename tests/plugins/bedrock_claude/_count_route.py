@@ -21,7 +21,8 @@ from urllib.parse import quote
 
 from modelport.testing import Fault, RecordedRequest, Reply
 
-from ._bedrock import _AUTH_RE, KEYS, MODEL, THINKER, aws_error, signature_problem
+from ._bedrock import MODEL, THINKER
+from ._signed import _AUTH_RE, KEYS, aws_error, signature_problem
 
 __all__ = ["UNSUPPORTED_MESSAGE", "CountTokensEndpoint", "toy_count", "toy_tokens"]
 

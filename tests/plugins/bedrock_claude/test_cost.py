@@ -11,7 +11,8 @@ import modelport as mp
 import pytest
 from modelport.testing import Reply, ScriptedServer
 
-from ._bedrock import ACCESS_KEY, MODEL, SECRET_KEY, SignedEndpoint, recording, requires_corpus
+from ._bedrock import ACCESS_KEY, MODEL, SECRET_KEY, recording, requires_corpus
+from ._signed import SignedEndpoint
 
 pytestmark = requires_corpus
 M = Decimal(1_000_000)

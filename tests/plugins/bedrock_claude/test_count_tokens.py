@@ -17,17 +17,9 @@ from modelport.testing import Fault, RecordedRequest, Reply, ScriptedServer
 from modelport_bedrock_claude import BedrockClaudeProvider
 from modelport_bedrock_claude._count_tokens import count_request, counting_model, parse_count
 
-from ._bedrock import (
-    ACCESS_KEY,
-    FAST,
-    MODEL,
-    SECRET_KEY,
-    SignedEndpoint,
-    aws_error,
-    recording,
-    requires_corpus,
-)
+from ._bedrock import ACCESS_KEY, FAST, MODEL, SECRET_KEY, recording, requires_corpus
 from ._count_route import PER_MESSAGE, UNSUPPORTED_MESSAGE, CountTokensEndpoint, toy_tokens
+from ._signed import SignedEndpoint, aws_error
 
 OLD = "anthropic.claude-v2:1"
 APP_PROFILE = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3"

@@ -15,7 +15,8 @@ from modelport.provider import ConfigurationError, ProviderSettings, WireRequest
 from modelport.testing import Reply, ScriptedServer
 from modelport_bedrock_claude import BedrockClaudeProvider, aws_keys, aws_profile
 
-from ._bedrock import MODEL, SignedEndpoint, aws_error, empty_aws, recording, requires_corpus
+from ._bedrock import MODEL, recording, requires_corpus
+from ._signed import SignedEndpoint, aws_error, empty_aws
 
 pytestmark = requires_corpus
 

@@ -26,16 +26,8 @@ import pytest
 from modelport.testing import Reply, ScriptedServer
 from modelport_bedrock_claude._credentials import REFRESH_WINDOW_S
 
-from ._bedrock import (
-    ACCESS_KEY,
-    MODEL,
-    SECRET_KEY,
-    SignedEndpoint,
-    empty_aws,
-    provider,
-    recording,
-    requires_corpus,
-)
+from ._bedrock import ACCESS_KEY, MODEL, SECRET_KEY, provider, recording, requires_corpus
+from ._signed import SignedEndpoint, empty_aws
 
 pytestmark = requires_corpus
 

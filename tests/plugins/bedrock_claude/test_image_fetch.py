@@ -15,7 +15,8 @@ import modelport as mp
 import pytest
 from modelport.testing import Fault, RecordedRequest, Reply, ScriptedServer
 
-from ._bedrock import ACCESS_KEY, MODEL, SECRET_KEY, SignedEndpoint, message_events
+from ._bedrock import ACCESS_KEY, MODEL, SECRET_KEY, message_events
+from ._signed import SignedEndpoint
 from .test_images import JPEG, PNG
 from .test_llm import EVENTSTREAM, chunk_frame
 

@@ -15,7 +15,8 @@ from modelport.provider import ProviderProtocolError, ProviderSettings
 from modelport.testing import ScriptedServer
 from modelport_bedrock_claude import BedrockClaudeProvider
 
-from ._bedrock import ACCESS_KEY, SECRET_KEY, SignedEndpoint, aws_error
+from ._bedrock import ACCESS_KEY, SECRET_KEY
+from ._signed import SignedEndpoint, aws_error
 
 ARN = "arn:aws:bedrock:us-east-1::foundation-model/"
 

@@ -19,8 +19,6 @@ from ._bedrock import (
     MODEL,
     SECRET_KEY,
     THINKER,
-    SignedEndpoint,
-    aws_error,
     chunk_frame,
     exception_frame,
     frame,
@@ -28,6 +26,7 @@ from ._bedrock import (
     recording,
     requires_corpus,
 )
+from ._signed import SignedEndpoint, aws_error
 
 pytestmark = requires_corpus
 

@@ -25,7 +25,6 @@ from ._bedrock import (
     MODEL,
     SECRET_KEY,
     THINKER,
-    SignedEndpoint,
     chunk_frame,
     index_entry,
     message_events,
@@ -33,6 +32,7 @@ from ._bedrock import (
     recording,
     requires_corpus,
 )
+from ._signed import SignedEndpoint
 
 EPHEMERAL = {"type": "ephemeral"}
 

@@ -19,12 +19,12 @@ from ._bedrock import (
     ACCESS_KEY,
     MODEL,
     SECRET_KEY,
-    SignedEndpoint,
     chunk_frame,
     message_events,
     recording,
     requires_corpus,
 )
+from ._signed import SignedEndpoint
 
 pytestmark = requires_corpus
 

@@ -12,15 +12,8 @@ from modelport.provider import WireRequest
 from modelport.testing import Reply, ScriptedServer
 from modelport_bedrock_claude._sigv4 import SERVICE, SigningCredentials, sign
 
-from ._bedrock import (
-    ACCESS_KEY,
-    MODEL,
-    REGION,
-    SECRET_KEY,
-    SignedEndpoint,
-    recording,
-    requires_corpus,
-)
+from ._bedrock import ACCESS_KEY, MODEL, REGION, SECRET_KEY, recording, requires_corpus
+from ._signed import SignedEndpoint
 
 NOW = datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
 CREDS = SigningCredentials(ACCESS_KEY, SECRET_KEY)

@@ -27,7 +27,6 @@ from ._bedrock import (
     FAST,
     MODEL,
     SECRET_KEY,
-    SignedEndpoint,
     assemble,
     chunk_frame,
     exception_frame,
@@ -40,6 +39,7 @@ from ._bedrock import (
     sse_events,
     stream_bytes,
 )
+from ._signed import SignedEndpoint
 
 pytestmark = requires_corpus
 

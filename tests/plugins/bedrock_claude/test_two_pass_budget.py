@@ -14,7 +14,8 @@ import pytest
 from modelport.testing import Reply, ScriptedServer
 from pydantic import BaseModel
 
-from ._bedrock import ACCESS_KEY, SECRET_KEY, SignedEndpoint, recording, requires_corpus
+from ._bedrock import ACCESS_KEY, SECRET_KEY, recording, requires_corpus
+from ._signed import SignedEndpoint
 
 pytestmark = requires_corpus
 
