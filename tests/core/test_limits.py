@@ -17,7 +17,7 @@ from typing import Any
 import modelport as mp
 import pytest
 from modelport._limits import Limiter
-from modelport.testing import RecordedRequest, Reply, ScriptedServer
+from modelport.testing import ProviderLimits, Reply, ScriptedServer
 
 
 class Clock:
@@ -110,23 +110,12 @@ def completion(text: str = "ok") -> Reply:
     )
 
 
-class InFlight:
-    """A handler that holds each request ``delay`` seconds and records the most at once."""
-
-    def __init__(self, delay: float = 0.15) -> None:
-        self.delay = delay
-        self.now = 0
-        self.most = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, request: RecordedRequest) -> Reply:
-        with self.lock:
-            self.now += 1
-            self.most = max(self.most, self.now)
-        time.sleep(self.delay)
-        with self.lock:
-            self.now -= 1
-        return completion()
+def in_flight(delay: float = 0.15) -> ProviderLimits:
+    """A handler that holds each request ``delay`` seconds and counts the most at once
+    (``most_in_flight``); its limits are far beyond any test's, so it refuses nothing."""
+    return ProviderLimits(
+        lambda _: completion(), requests_per_minute=1e9, max_concurrency=10_000, latency_s=delay
+    )
 
 
 @pytest.fixture
@@ -140,7 +129,7 @@ def make(server: ScriptedServer, model: str = "limited", **kw: Any) -> mp.LLM:
 
 
 def test_six_async_calls_respect_max_concurrency(server: ScriptedServer) -> None:
-    handler = InFlight()
+    handler = in_flight()
     server.route("POST", "/v1/chat/completions", handler)
 
     async def main() -> list[mp.Response]:
@@ -149,11 +138,11 @@ def test_six_async_calls_respect_max_concurrency(server: ScriptedServer) -> None
 
     results = asyncio.run(main())
     assert [r.text for r in results] == ["ok"] * 6
-    assert handler.most == 2
+    assert handler.most_in_flight == 2
 
 
 def test_two_llms_for_one_model_share_the_limit_across_threads(server: ScriptedServer) -> None:
-    handler = InFlight()
+    handler = in_flight()
     server.route("POST", "/v1/chat/completions", handler)
     limits = mp.Limits(max_concurrency=1)
     a = make(server, model="shared", limits=limits)
@@ -163,11 +152,11 @@ def test_two_llms_for_one_model_share_the_limit_across_threads(server: ScriptedS
         t.start()
     for t in threads:
         t.join(timeout=10)
-    assert handler.most == 1 and len(server.requests) == 4
+    assert handler.most_in_flight == 1 and len(server.requests) == 4
 
 
 def test_a_queued_call_times_out_with_the_queued_phase(server: ScriptedServer) -> None:
-    server.route("POST", "/v1/chat/completions", InFlight(delay=2.5))
+    server.route("POST", "/v1/chat/completions", in_flight(delay=2.5))
     limits = mp.Limits(max_concurrency=1)
     slow = make(server, model="queue", limits=limits)
     waiter = make(server, model="queue", limits=limits, timeout=mp.Timeouts(total=0.3))
@@ -184,7 +173,7 @@ def test_a_queued_call_times_out_with_the_queued_phase(server: ScriptedServer) -
 
 
 def test_a_cancelled_waiter_gives_its_place_back(server: ScriptedServer) -> None:
-    server.route("POST", "/v1/chat/completions", InFlight(delay=0.3))
+    server.route("POST", "/v1/chat/completions", in_flight(delay=0.3))
 
     async def main() -> int:
         async with make(server, model="cancel", limits=mp.Limits(max_concurrency=1)) as llm:
@@ -229,7 +218,7 @@ def test_a_stream_holds_its_slot_until_it_is_closed(server: ScriptedServer) -> N
 
 
 def test_per_call_limits_override_the_llms(server: ScriptedServer) -> None:
-    handler = InFlight(delay=0.1)
+    handler = in_flight(delay=0.1)
     server.route("POST", "/v1/chat/completions", handler)
 
     async def main() -> None:
@@ -238,7 +227,7 @@ def test_per_call_limits_override_the_llms(server: ScriptedServer) -> None:
             await asyncio.gather(*(llm.acomplete(f"q{i}", limits=one) for i in range(3)))
 
     asyncio.run(main())
-    assert handler.most == 1
+    assert handler.most_in_flight == 1
 
 
 def test_the_next_waiter_learns_it_waits_for_a_refill() -> None:

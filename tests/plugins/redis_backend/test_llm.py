@@ -20,7 +20,7 @@ from typing import Any
 import modelport as mp
 import pytest
 import redis
-from modelport.testing import RecordedRequest, Reply, ScriptedServer
+from modelport.testing import ProviderLimits, RecordedRequest, Reply, ScriptedServer
 from modelport_redis import RedisLimits
 
 from ._server import RedisServer, free_port
@@ -46,23 +46,12 @@ def completion(text: str = "ok") -> Reply:
     )
 
 
-class InFlight:
-    """Holds each request ``delay`` seconds and records the most in flight at once."""
-
-    def __init__(self, delay: float = 0.2) -> None:
-        self.delay = delay
-        self.now = 0
-        self.most = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, request: RecordedRequest) -> Reply:
-        with self.lock:
-            self.now += 1
-            self.most = max(self.most, self.now)
-        time.sleep(self.delay)
-        with self.lock:
-            self.now -= 1
-        return completion()
+def in_flight(delay: float = 0.2) -> ProviderLimits:
+    """A handler that holds each request ``delay`` seconds and counts the most at once
+    (``most_in_flight``); its limits are far beyond any test's, so it refuses nothing."""
+    return ProviderLimits(
+        lambda _: completion(), requests_per_minute=1e9, max_concurrency=10_000, latency_s=delay
+    )
 
 
 @pytest.fixture
@@ -89,7 +78,7 @@ def wait_until(check: Any, timeout: float = 5.0) -> bool:
 def test_three_processes_share_one_concurrency_budget(
     server: ScriptedServer, backend: RedisLimits, redis_server: RedisServer
 ) -> None:
-    handler = InFlight(delay=0.2)
+    handler = in_flight(delay=0.2)
     server.route("POST", "/v1/chat/completions", handler)
     args = [server.base_url, redis_server.url, backend.prefix, "4", "2", "15"]
     procs = [
@@ -103,7 +92,7 @@ def test_three_processes_share_one_concurrency_budget(
         assert proc.returncode == 0
     assert outputs == ["ok 4"] * 3
     assert len(server.requests) == 12
-    assert 1 <= handler.most <= 2  # never more than the shared limit at the server
+    assert 1 <= handler.most_in_flight <= 2  # never more than the shared limit at the server
 
 
 def test_three_processes_stay_under_one_requests_per_minute(
@@ -172,7 +161,7 @@ def test_a_dead_processs_slot_expires(
 def test_redis_down_warns_once_and_limits_locally(
     server: ScriptedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    handler = InFlight(delay=0.1)
+    handler = in_flight(delay=0.1)
     server.route("POST", "/v1/chat/completions", handler)
     nowhere = RedisLimits(f"redis://127.0.0.1:{free_port()}/0", timeout_s=0.2)
     limits = mp.Limits(max_concurrency=1, backend=nowhere)
@@ -184,7 +173,7 @@ def test_redis_down_warns_once_and_limits_locally(
 
     answers = asyncio.run(main())
     assert [a.text for a in answers] == ["ok"] * 4
-    assert handler.most == 1  # still limited, locally
+    assert handler.most_in_flight == 1  # still limited, locally
     warnings = [r for r in caplog.records if r.name == "modelport.limits"]
     assert len(warnings) == 1 and "local limits" in warnings[0].getMessage()
 
@@ -192,7 +181,7 @@ def test_redis_down_warns_once_and_limits_locally(
 def test_async_calls_share_the_budget_and_give_everything_back(
     server: ScriptedServer, backend: RedisLimits, raw: redis.Redis
 ) -> None:
-    handler = InFlight(delay=0.15)
+    handler = in_flight(delay=0.15)
     server.route("POST", "/v1/chat/completions", handler)
     limits = mp.Limits(max_concurrency=2, backend=backend)
 
@@ -210,7 +199,7 @@ def test_async_calls_share_the_budget_and_give_everything_back(
             await asyncio.gather(holder, other)
 
     asyncio.run(main())
-    assert handler.most <= 2 and len(server.requests) == 7
+    assert handler.most_in_flight <= 2 and len(server.requests) == 7
     prefix = backend.prefix
 
     def empty() -> bool:
