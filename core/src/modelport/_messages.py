@@ -24,6 +24,7 @@ __all__ = [
     "ToolCall",
     "coerce_messages",
     "messages_have_images",
+    "tool_calls_of",
 ]
 
 Role = Literal["system", "developer", "user", "assistant", "tool"]

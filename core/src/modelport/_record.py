@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Self
 
-from ._slotted import FrozenSlotted, Slotted, all_slots
+from ._slotted import FrozenSlotted, Slotted
 
 __all__ = [
     "Frozen",
@@ -75,20 +75,14 @@ class Record(Slotted):
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy, with ``update``'s fields replaced (not checked again, as in pydantic)."""
-        cls = type(self)
-        new = object.__new__(cls)
-        for name in all_slots(cls):
-            value = getattr(self, name)
-            if deep:
-                import copy
+        if deep:
+            import copy
 
-                value = copy.deepcopy(value)
-            object.__setattr__(new, name, value)
-        for name, value in (update or {}).items():
-            if name not in cls._fields:
-                raise ValueError(f"{cls.__name__} has no field {name!r}")
-            object.__setattr__(new, name, value)
-        return new
+            return copy.deepcopy(self).model_copy(update=update)
+        try:
+            return self.replaced(**(update or {}))
+        except TypeError as exc:  # an unknown field
+            raise ValueError(str(exc)) from None
 
     @classmethod
     def model_validate(cls, obj: Any) -> Self:

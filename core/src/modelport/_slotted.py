@@ -97,9 +97,6 @@ class FrozenSlotted(Slotted):
     def __hash__(self) -> int:
         return hash((type(self), *(_hashable(getattr(self, f)) for f in self._fields)))
 
-    def replaced(self, **changes: Any) -> Self:
-        return super().replaced(**changes)
-
 
 def _hashable(value: Any) -> Any:
     if isinstance(value, dict):
