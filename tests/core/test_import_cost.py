@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from modelport.testing import Reply, ScriptedServer
+from modelport.testing import Reply, ScriptedServer, chat_completion
 
 # Backends and optional speedups that a plain non-streamed call uses none of.
 THIRD_PARTY = (
@@ -64,24 +64,6 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def chat_reply() -> Reply:
-    return Reply.json(
-        {
-            "id": "chatcmpl-1",
-            "object": "chat.completion",
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": "ok"},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
-        }
-    )
-
-
 def stream_reply() -> Reply:
     def chunk(delta: dict[str, str], finish: str | None = None) -> str:
         choice = {"index": 0, "delta": delta, "finish_reason": finish}
@@ -119,7 +101,7 @@ def loaded(modules: set[str], name: str) -> bool:
 @pytest.fixture(scope="module")
 def first_call(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     with ScriptedServer() as server:
-        server.add(chat_reply())
+        server.add(chat_completion())
         return imported_by_first_call(server.base_url, tmp_path_factory.mktemp("cache"))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import modelport as mp
 import pytest
 from modelport._limits import Limiter
-from modelport.testing import ProviderLimits, Reply, ScriptedServer
+from modelport.testing import ProviderLimits, Reply, ScriptedServer, chat_completion
 
 
 class Clock:
@@ -92,29 +92,14 @@ def test_bad_limits_are_configuration_errors(kw: dict[str, Any]) -> None:
 # -- real calls ------------------------------------------------------------------------------
 
 
-def completion(text: str = "ok") -> Reply:
-    return Reply.json(
-        {
-            "id": "c",
-            "object": "chat.completion",
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 1},
-        }
-    )
-
-
 def in_flight(delay: float = 0.15) -> ProviderLimits:
     """A handler that holds each request ``delay`` seconds and counts the most at once
     (``most_in_flight``); its limits are far beyond any test's, so it refuses nothing."""
     return ProviderLimits(
-        lambda _: completion(), requests_per_minute=1e9, max_concurrency=10_000, latency_s=delay
+        lambda _: chat_completion(input_tokens=5),
+        requests_per_minute=1e9,
+        max_concurrency=10_000,
+        latency_s=delay,
     )
 
 
@@ -248,7 +233,7 @@ def test_the_next_waiter_learns_it_waits_for_a_refill() -> None:
 
 
 def test_calls_after_a_burst_go_at_the_refill_rate(server: ScriptedServer) -> None:
-    server.route("POST", "/v1/chat/completions", completion())
+    server.route("POST", "/v1/chat/completions", chat_completion(input_tokens=5))
 
     async def main() -> float:
         limits = mp.Limits(requests_per_minute=120)  # two a second after the burst

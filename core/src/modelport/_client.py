@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._contract import ModelProfile, Provider, ProviderSettings
 from ._deprecations import warn_once
-from ._engine._call import CallOptions
-from ._engine._call_setup import CallSetup
+from ._engine._call_setup import CallOptions, CallSetup
 from ._engine._engine import Engine
 from ._engine._program import Program
 from ._engine._progress import Progress
@@ -196,12 +195,10 @@ class LLM:
         self._base_opts = CallOptions(cache=cache, hide_thinking=hide_thinking, verbose=verbose)
         self._transport = self.host.transport(transport)
         self._limits_key = (self.provider_name, base_url or "", self.model)
-        limiter = self._limiter(limits)
         self._engine = Engine(
             CallSetup(
                 self.provider,
                 self.host,
-                # The plugin that registered this provider: named in errors a provider bug causes.
                 self.host.registry().provider_plugin.get(self.provider.name, self.provider.name),
                 retry,
                 coerce_timeouts(timeout),
@@ -209,7 +206,7 @@ class LLM:
                 on_progress=on_progress,
                 thinking_factory=self._thinking.parser_for,
                 apply_thinking=self._thinking.apply,
-                limiter=limiter,
+                limiter=self._limiter(limits),
                 pool=pool,
                 keyed=keyed,
             ),

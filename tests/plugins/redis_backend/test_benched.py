@@ -12,11 +12,11 @@ from pathlib import Path
 import modelport as mp
 import pytest
 import redis
-from modelport.testing import RecordedRequest, Reply, ScriptedServer
+from modelport.testing import RecordedRequest, Reply, ScriptedServer, chat_completion
 from modelport_redis import RedisLimits
 
 from ._server import RedisServer
-from .test_llm import completion, wait_until
+from .test_llm import wait_until
 
 WORKER = Path(__file__).with_name("_pool_worker.py")
 
@@ -83,7 +83,7 @@ def test_a_401_in_one_llm_keeps_the_key_out_of_another(
     def handler(request: RecordedRequest) -> Reply:
         if request.headers["authorization"] == f"Bearer {bad}":
             return Reply.status(401, {"error": {"message": "invalid key"}})
-        return completion()
+        return chat_completion(input_tokens=5)
 
     with ScriptedServer() as server, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -115,7 +115,7 @@ def test_a_key_refused_in_another_process_is_learned_in_the_background(
     def handler(request: RecordedRequest) -> Reply:
         if request.headers["authorization"] == f"Bearer {bad}":
             return Reply.status(401, {"error": {"message": "invalid key"}})
-        return completion()
+        return chat_completion(input_tokens=5)
 
     here = mp.KeyPool([bad, good], backend=backend)  # made before the other process starts
     with ScriptedServer() as server:

@@ -10,10 +10,9 @@ from typing import Any
 import modelport as mp
 import pytest
 import redis
-from modelport.testing import RecordedRequest, Reply, ScriptedServer
+from modelport.testing import RecordedRequest, Reply, ScriptedServer, chat_completion
 
 from ._server import ROOT, RedisServer
-from .test_llm import completion
 
 
 def python_block_after(path: Path, heading: str) -> str:
@@ -54,7 +53,7 @@ def test_a_config_file_names_the_backend(
 
     def handler(request: RecordedRequest) -> Reply:
         held.append(sum(raw.zcard(k) for k in raw.keys("*:limit:*:slots")))
-        return completion()
+        return chat_completion(input_tokens=5)
 
     with ScriptedServer() as server:
         server.route("POST", "/v1/chat/completions", handler)

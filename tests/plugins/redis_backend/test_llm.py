@@ -20,7 +20,13 @@ from typing import Any
 import modelport as mp
 import pytest
 import redis
-from modelport.testing import ProviderLimits, RecordedRequest, Reply, ScriptedServer
+from modelport.testing import (
+    ProviderLimits,
+    RecordedRequest,
+    Reply,
+    ScriptedServer,
+    chat_completion,
+)
 from modelport_redis import RedisLimits
 
 from ._server import RedisServer, free_port
@@ -28,29 +34,14 @@ from ._server import RedisServer, free_port
 WORKER = Path(__file__).with_name("_worker.py")
 
 
-def completion(text: str = "ok") -> Reply:
-    return Reply.json(
-        {
-            "id": "c",
-            "object": "chat.completion",
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 1},
-        }
-    )
-
-
 def in_flight(delay: float = 0.2) -> ProviderLimits:
     """A handler that holds each request ``delay`` seconds and counts the most at once
     (``most_in_flight``); its limits are far beyond any test's, so it refuses nothing."""
     return ProviderLimits(
-        lambda _: completion(), requests_per_minute=1e9, max_concurrency=10_000, latency_s=delay
+        lambda _: chat_completion(input_tokens=5),
+        requests_per_minute=1e9,
+        max_concurrency=10_000,
+        latency_s=delay,
     )
 
 
@@ -106,7 +97,7 @@ def test_three_processes_stay_under_one_requests_per_minute(
     def handler(request: RecordedRequest) -> Reply:
         with lock:
             arrivals.append(time.monotonic())
-        return completion()
+        return chat_completion(input_tokens=5)
 
     server.route("POST", "/v1/chat/completions", handler)
     args = [server.base_url, redis_server.url, backend.prefix, "22", "0", "15", "60"]
@@ -135,7 +126,7 @@ def test_a_dead_processs_slot_expires(
         if not first.is_set():
             first.set()
             freed.wait(20)  # bounded: the test sets it at the end
-        return completion()
+        return chat_completion(input_tokens=5)
 
     server.route("POST", "/v1/chat/completions", handler)
     args = [server.base_url, redis_server.url, backend.prefix, "1", "1", "1.0"]
@@ -234,7 +225,7 @@ def test_a_backend_by_name_from_the_environment(
 ) -> None:
     monkeypatch.setenv("MODELPORT_REDIS_URL", redis_server.url)
     monkeypatch.setenv("MODELPORT_REDIS_PREFIX", "named")
-    server.route("POST", "/v1/chat/completions", completion())
+    server.route("POST", "/v1/chat/completions", chat_completion(input_tokens=5))
     limits = mp.Limits(requests_per_minute=100, backend="redis")
     with make(server, limits) as llm:
         assert llm.complete("hi").text == "ok"
@@ -272,7 +263,7 @@ def test_no_secret_reaches_a_redis_key_or_value(
         answered.append(1)
         if len(answered) == 1:  # one 429: a key cools down, the budget pauses
             return Reply.status(429, {"error": {"message": "slow"}}, headers={"retry-after": "1"})
-        return completion()
+        return chat_completion(input_tokens=5)
 
     server.route("POST", "/v1/chat/completions", handler)
     limits = mp.Limits(

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._chat import chat_completion
 from ._http import RecordedRequest
 from ._limited import ProviderLimits
 from ._script import Fault, Reply, split_eventstream_messages, split_sse_events, sse_event
@@ -54,6 +55,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "ScriptedServer",
+    "chat_completion",
     "free_port",
     "shaped_request",
     "split_eventstream_messages",
