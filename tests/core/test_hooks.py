@@ -11,7 +11,7 @@ import modelport as mp
 import pytest
 from modelport._host._plugins import PluginHost
 from modelport._wire import TextDelta, WireDelta, WireRequest
-from modelport.testing import Reply, ScriptedServer
+from modelport.testing import MemoryCache, Reply, ScriptedServer
 
 CANARY = "sk-canary-cache-0123456789"
 
@@ -46,20 +46,6 @@ class Normalizer:
         if isinstance(delta, TextDelta):
             return TextDelta(delta.text.replace("o", "0"))
         return None
-
-
-class MemoryCache:
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.data.get(key)
-
-    def set(self, key: str, entry: dict[str, Any], ttl_s: float | None) -> None:
-        self.data[key] = entry
-
-    def delete(self, key: str) -> None:
-        self.data.pop(key, None)
 
 
 class CachePlugin:

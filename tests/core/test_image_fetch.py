@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from modelport._host._plugins import PluginHost
 from modelport._images import check_limits, dimensions
-from modelport.testing import Reply, ScriptedServer
+from modelport.testing import MemoryCache, Reply, ScriptedServer
 from test_images import JPEG, PNG
 
 ANSWER = {"choices": [{"message": {"content": "seen"}, "finish_reason": "stop"}]}
@@ -126,20 +126,6 @@ def test_image_urls_false_fetches_and_inlines(
     sent = image_urls_sent(chat_bodies(server)[0])
     assert sent == [f"data:image/jpeg;base64,{base64.b64encode(JPEG).decode()}"]
     assert messages[0].content[0].url == server.url + "/a.jpg"  # type: ignore[index,union-attr]
-
-
-class MemoryCache:
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.data.get(key)
-
-    def set(self, key: str, entry: dict[str, Any], ttl_s: float | None) -> None:
-        self.data[key] = entry
-
-    def delete(self, key: str) -> None:
-        self.data.pop(key, None)
 
 
 class CachePlugin:

@@ -312,6 +312,12 @@ def test_provider_winner_is_the_plugin_pluggy_calls_first(site: Path) -> None:
 
 THINKING = """
 import modelport
+from modelport.testing import MemoryCache
+
+class Named(MemoryCache):
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
 
 @modelport.hookimpl{marker}
 def register_thinking(register):
@@ -319,7 +325,7 @@ def register_thinking(register):
 
 @modelport.hookimpl{marker}
 def register_caches(register):
-    register({start!r}, level=1)
+    register(Named({start!r}), level=1)
 """
 
 
@@ -338,7 +344,7 @@ def test_caches_and_thinking_follow_pluggy_order(site: Path) -> None:
     reg = host.registry()
     assert [t.start for t in reg.thinking] == called
     assert called == ["<a-first>", "<b-plain>", "<think>", "<thinking>", "[THINK]", "<c-last>"]
-    assert [c.backend for c in reg.caches] == ["<a-first>", "<b-plain>", "<c-last>"]
+    assert [c.backend.name for c in reg.caches] == ["<a-first>", "<b-plain>", "<c-last>"]  # type: ignore[attr-defined]
 
 
 # -- tracing ----------------------------------------------------------------------------------

@@ -11,25 +11,7 @@ from typing import Any
 import modelport as mp
 import pytest
 from modelport._host._plugins import PluginHost
-from modelport.testing import Fault, Reply, ScriptedServer
-
-
-class MemoryCache:
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-        self.lock = threading.Lock()
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        with self.lock:
-            return self.data.get(key)
-
-    def set(self, key: str, entry: dict[str, Any], ttl_s: float | None) -> None:
-        with self.lock:
-            self.data[key] = entry
-
-    def delete(self, key: str) -> None:
-        with self.lock:
-            self.data.pop(key, None)
+from modelport.testing import Fault, MemoryCache, Reply, ScriptedServer
 
 
 class CachePlugin:

@@ -21,7 +21,7 @@ import modelport as mp
 import pytest
 from llama_peer import LlamaServer
 from modelport._host._plugins import PluginHost
-from modelport.testing import Reply, ScriptedServer
+from modelport.testing import MemoryCache, Reply, ScriptedServer
 from pydantic import BaseModel
 
 INSTRUCTION = (
@@ -54,20 +54,6 @@ class NoThinkingWithForcedSchema:
     @mp.hookimpl
     def model_profile(self, provider: str, model: str, profile: Any) -> Any:
         return profile.merged(thinking_with_forced_tools=False, structured_output=self.strategy)
-
-
-class MemoryCache:
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self.data.get(key)
-
-    def set(self, key: str, entry: dict[str, Any], ttl_s: float | None) -> None:
-        self.data[key] = entry
-
-    def delete(self, key: str) -> None:
-        self.data.pop(key, None)
 
 
 class CachePlugin:

@@ -19,10 +19,10 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import pluggy
 
+from .._cache._backend import CACHE_METHODS, CacheBackend
 from .._errors import ConfigurationError
 from .._http._transport_entry import TransportEntry
 from .._logs import plugins_log
@@ -44,11 +44,11 @@ Trace = Callable[[str], None]
 class CacheRegistration(Slotted):
     _fields = ("backend", "level", "plugin")
     __slots__ = _fields
-    backend: Any
+    backend: CacheBackend
     level: int
     plugin: str
 
-    def __init__(self, backend: Any, level: int, plugin: str) -> None:
+    def __init__(self, backend: CacheBackend, level: int, plugin: str) -> None:
         self.backend = backend
         self.level = level
         self.plugin = plugin
@@ -301,7 +301,13 @@ class _Collector:
     # -- caches and thinking patterns -----------------------------------------------------------
 
     def _cache_adder(self, plugin: str) -> Callable[..., None]:
-        def register(backend: Any, level: int = 1) -> None:
+        def register(backend: CacheBackend, level: int = 1) -> None:
+            missing = [m for m in CACHE_METHODS if not callable(getattr(backend, m, None))]
+            if missing:
+                raise ConfigurationError(
+                    f"plugin {plugin!r} registered a cache backend ({type(backend).__qualname__})"
+                    f" without {', '.join(missing)}: a backend has get, set and delete"
+                )
             reg = CacheRegistration(backend, int(level), plugin)
             self.reg.caches.append(reg)
             if self.trace is not None:

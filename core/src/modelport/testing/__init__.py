@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from ._chat import chat_completion
 from ._http import RecordedRequest
 from ._limited import ProviderLimits
+from ._memory_cache import MemoryCache
 from ._script import Fault, Reply, split_eventstream_messages, split_sse_events, sse_event
 from ._server import Entry, Handler, ScriptedServer, free_port
 
@@ -51,6 +52,7 @@ __all__ = [
     "Entry",
     "Fault",
     "Handler",
+    "MemoryCache",
     "ProviderLimits",
     "RecordedRequest",
     "Reply",
