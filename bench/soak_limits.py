@@ -22,27 +22,19 @@ import asyncio
 import time
 
 import modelport as mp
-from modelport.testing import ProviderLimits, RecordedRequest, Reply, ScriptedServer
+from modelport.testing import (
+    ProviderLimits,
+    RecordedRequest,
+    Reply,
+    ScriptedServer,
+    chat_completion,
+)
 
 KEYS = [f"sk-soak-{c * 24}" for c in "abc"]
 
 
 def completion(request: RecordedRequest) -> Reply:
-    return Reply.json(
-        {
-            "id": "c",
-            "object": "chat.completion",
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": "ok"},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1},
-        }
-    )
+    return chat_completion()
 
 
 async def batch(llm: mp.LLM, calls: int, hung_after: float) -> tuple[int, int, int]:

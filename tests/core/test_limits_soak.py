@@ -11,7 +11,13 @@ import threading
 
 import modelport as mp
 import pytest
-from modelport.testing import ProviderLimits, RecordedRequest, Reply, ScriptedServer
+from modelport.testing import (
+    ProviderLimits,
+    RecordedRequest,
+    Reply,
+    ScriptedServer,
+    chat_completion,
+)
 
 KEYS = [f"sk-soak-{c * 24}" for c in "abc"]
 CALLS = 400
@@ -21,21 +27,7 @@ HUNG_S = 60.0  # a call still running after this is hung
 
 
 def completion(request: RecordedRequest) -> Reply:
-    return Reply.json(
-        {
-            "id": "c",
-            "object": "chat.completion",
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": "ok"},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1},
-        }
-    )
+    return chat_completion()
 
 
 def test_a_batch_through_a_limit_and_a_key_pool_leaks_and_hangs_nothing() -> None:
