@@ -33,7 +33,7 @@ from ._host._plugins import PluginHost, default_host
 from ._http._timeouts import Timeouts, coerce_timeouts
 from ._http._transport import Transport
 from ._options import check_call_options, check_llm_settings, check_request_params
-from ._prepare import DEFAULTABLE, Prepared, Prompt, prepare
+from ._prepare import DEFAULTABLE, Prepared, Prompt, prepare, sort_arguments
 from ._response import Response
 from ._thinking._setup import ThinkingSetup
 from ._tools._structured_calls import streamed_structured, whole_structured
@@ -189,6 +189,7 @@ class LLM:
                 model=self.model,
             )
         self._defaults = defaults
+        self._arguments = sort_arguments(defaults)  # sorted once, not on every call
         self._static_profile: ModelProfile | None = None  # built on first need (_profile)
         settings.resolved_profile = self._profile  # the provider shapes by the layered profile
         self._thinking = ThinkingSetup(self.host, self.provider_name, self.model, thinking)
@@ -312,6 +313,8 @@ class LLM:
 
             return two_pass_program(self._engine, p, stream)
         if not stream:
+            if p.structured is None:  # nothing to validate: the bare program, one level less
+                return self._engine.program(p.request, p.opts, False, p.loop)
             return whole_structured(self._engine, p)
         return streamed_structured(self._engine, p)
 

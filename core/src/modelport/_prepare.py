@@ -25,7 +25,16 @@ if TYPE_CHECKING:
     from ._client import LLM
     from ._tools._loop import LoopSettings
 
-__all__ = ["CALL_FIELDS", "DEFAULTABLE", "REQUEST_FIELDS", "Prepared", "Prompt", "prepare"]
+__all__ = [
+    "CALL_FIELDS",
+    "DEFAULTABLE",
+    "REQUEST_FIELDS",
+    "Arguments",
+    "Prepared",
+    "Prompt",
+    "prepare",
+    "sort_arguments",
+]
 
 # Request fields a caller may set per call or as LLM-wide defaults: all of them but what
 # ``prepare`` builds itself (the model, the messages, tools, the schema, streaming).
@@ -74,29 +83,70 @@ class Prepared:
     retries: int = 0
 
 
-def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Prepared:
-    # One precedence rule: a call's own argument, else the LLM's default, else modelport's.
-    kw = {**llm._defaults, **kw}
-    system = kw.pop("system", None)
-    tools = kw.pop("tools", None)
-    response_format = kw.pop("response_format", None)
-    loop_kw = {k: kw.pop(k) for k in list(kw) if k in LOOP_FIELDS}
-    call_kw = {k: kw.pop(k) for k in list(kw) if k in CALL_FIELDS}
-    unknown = set(kw) - REQUEST_FIELDS
-    if unknown:
+@dataclass(slots=True, frozen=True)
+class Arguments:
+    """A call's keyword arguments (or an ``LLM``'s defaults) sorted by where they go."""
+
+    params: dict[str, Any]  # Request fields
+    call: dict[str, Any]  # per-call options (CALL_FIELDS)
+    loop: dict[str, Any]  # the tool loop's settings (LOOP_FIELDS)
+    shape: dict[str, Any]  # system, tools, response_format: what ``prepare`` builds from
+
+    def under(self, call: Arguments) -> Arguments:
+        """These defaults under a call's own arguments (the call's win)."""
+        return Arguments(
+            {**self.params, **call.params},
+            {**self.call, **call.call},
+            {**self.loop, **call.loop},
+            {**self.shape, **call.shape},
+        )
+
+
+_SHAPE_FIELDS = frozenset({"system", "tools", "response_format"})
+
+
+def sort_arguments(kw: Mapping[str, Any]) -> Arguments:
+    """Sorted and checked: an unknown name or a bad value is a ``ConfigurationError`` naming
+    it. An ``LLM`` sorts its defaults once; a call sorts only what it passes."""
+    params: dict[str, Any] = {}
+    call: dict[str, Any] = {}
+    loop: dict[str, Any] = {}
+    shape: dict[str, Any] = {}
+    for name, value in kw.items():
+        if name in REQUEST_FIELDS:
+            params[name] = value
+        elif name in CALL_FIELDS:
+            call[name] = value
+        elif name in LOOP_FIELDS:
+            loop[name] = value
+        elif name in _SHAPE_FIELDS:
+            shape[name] = value
+    if len(params) + len(call) + len(loop) + len(shape) != len(kw):
+        unknown = set(kw) - params.keys() - call.keys() - loop.keys() - shape.keys()
         raise ConfigurationError(
             f"unknown argument(s) {sorted(unknown)}; pass provider-specific parameters in "
             "extra_body={...}"
         )
-    check_request_params(kw)
-    check_call_options(call_kw)
-    check_call_options(loop_kw)
-    params = kw
+    check_request_params(params)
+    check_call_options(call)
+    check_call_options(loop)
     stop = params.get("stop")
     if isinstance(stop, str):
         params["stop"] = [stop]
     elif isinstance(stop, tuple):
         params["stop"] = list(stop)
+    return Arguments(params, call, loop, shape)
+
+
+def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Prepared:
+    # One precedence rule: a call's own argument, else the LLM's default, else modelport's.
+    args = llm._arguments.under(sort_arguments(kw)) if kw else llm._arguments
+    params = args.params
+    call_kw = args.call
+    loop_kw = args.loop
+    system = args.shape.get("system")
+    tools = args.shape.get("tools")
+    response_format = args.shape.get("response_format")
     structured = None
     if response_format is not None:
         from ._tools._two_pass import plan  # the profile is read only for structured calls

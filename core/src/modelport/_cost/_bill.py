@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Bill"]
 
-_Pending = tuple[str, str, str, str, "list[Usage]", float]
+_Pending = tuple[str, str, str, str, "tuple[Usage, ...]", float]
 
 
 class Bill:
@@ -49,7 +49,9 @@ class Bill:
         return f"Bill(spent={self.spent!r}, saved={self.saved!r})"
 
     @classmethod
-    def charged(cls, provider: str, model: str, served: str, url: str, usages: list[Usage]) -> Bill:
+    def charged(
+        cls, provider: str, model: str, served: str, url: str, usages: tuple[Usage, ...]
+    ) -> Bill:
         """The attempts of one model call that the provider billed, the answer's last."""
         bill = cls()
         bill._pending = (provider, model, served, url, usages, time.time())

@@ -68,7 +68,7 @@ class Call:
         self.limiter = opts.limiter if opts.limiter is not None else setup.limiter
         self.attempt = 1
         self.free_retry_used = False
-        self.billed_failures: list[Usage] = []
+        self.billed_failures: tuple[Usage, ...] = ()  # a tuple: nothing to allocate per call
         self.started = time.perf_counter()
         host = setup.host
         callback = opts.on_progress or setup.on_progress
@@ -170,7 +170,7 @@ class Call:
         """A failed attempt that is retried after the provider reported usage for it (a
         Claude stream's ``message_start`` counts the input before any text): it was billed."""
         if usage is not None:
-            self.billed_failures.append(usage)
+            self.billed_failures = (*self.billed_failures, usage)
 
     def retry_delay(self, err: LLMError, *, yielded: bool = False) -> float:
         """Seconds to wait before trying again; re-raises when the error is final."""
@@ -348,7 +348,7 @@ class Call:
                 request=self.request,
                 response=response,
             )
-        usages = [*self.billed_failures, response.usage]
+        usages = (*self.billed_failures, response.usage)
         if self.billed_failures:  # usage (and cost) summed over the attempts that were billed
             response.usage = sum(self.billed_failures, Usage()) + response.usage
         # The bill keeps its inputs; pricing waits until a cost is read.

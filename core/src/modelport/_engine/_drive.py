@@ -36,16 +36,16 @@ from ._actions import (
     Sleep,
     TakeKey,
 )
-from ._drive_reads import AsyncChunks, SyncChunks, close_sync, read_async, read_sync
-from ._drive_waits import (
-    AsyncFlights,
-    SyncFlights,
-    acquire_async,
-    acquire_sync,
-    key_wait,
-    release_grant,
-    return_key,
+from ._drive_reads import (
+    AsyncChunks,
+    SyncChunks,
+    close_sync,
+    read_async,
+    read_body_async,
+    read_body_sync,
+    read_sync,
 )
+from ._drive_waits import AsyncFlights, Ledger, SyncFlights, acquire_async, acquire_sync, key_wait
 
 # asyncio is imported inside the async functions, not here: a sync call must not pay for it.
 if TYPE_CHECKING:
@@ -81,8 +81,7 @@ def drive_sync(
     opened: list[Any] = []
     turn: list[Any] = []  # the inbox of the turn of tools being waited for, if any
     wakers: list[threading.Event] = []  # limiter waits in progress
-    held: list[Release] = []  # limiter grants not yet released
-    lent: list[tuple[Any, str]] = []  # pool keys not yet returned
+    owed: Ledger | None = None  # grants and keys to give back
     value: Any = None
     error: Exception | None = None
 
@@ -128,10 +127,7 @@ def drive_sync(
                 elif kind is ReadBody:
                     raw = action.raw
                     try:
-                        if action.call is None:
-                            value = raw.read()
-                        else:
-                            value = b"".join(read_sync(action.call, raw))
+                        value = read_body_sync(action.call, raw)
                     finally:
                         opened.remove(raw)
                         raw.close()
@@ -145,18 +141,22 @@ def drive_sync(
                     time.sleep(action.seconds)
                 elif kind is Acquire:
                     value = acquire_sync(action, wakers)
-                    held.append(Release(action.limiter, value, None))
+                    owed = owed or Ledger()
+                    owed.held.append(Release(action.limiter, value, None))
                 elif kind is Release:
-                    release_grant(held, action)
+                    if owed is not None:
+                        owed.release(action)
                 elif kind is TakeKey:
                     while True:
                         value, wait = action.pool.take()
                         if value is not None:
                             break
                         time.sleep(key_wait(action, wait))
-                    lent.append((action.pool, value))
+                    owed = owed or Ledger()
+                    owed.lent.append((action.pool, value))
                 elif kind is ReturnKey:
-                    return_key(lent, action)
+                    if owed is not None:
+                        owed.give_back(action)
                 elif kind is JoinFlight:
                     value = flights.join(action.key, action.deadline)
                 elif kind is LeaveFlight:
@@ -196,10 +196,8 @@ def drive_sync(
                 close_sync(handle)
             except Exception:
                 pass
-        for grant in held:
-            grant.limiter.release(grant.ticket, None)
-        for pool, key in lent:
-            pool.give_back(key)
+        if owed is not None:
+            owed.settle()
         program.close()
 
 
@@ -221,6 +219,45 @@ def run_sync(
 # -- async ---------------------------------------------------------------------------------------
 
 
+class _Interrupt:
+    """An abort's way into an async driver: cancel the driver's task while it awaits (only
+    then: never the caller's own code between two events). The abort may fire on any thread,
+    so the cancel hops onto the loop first."""
+
+    __slots__ = ("abort", "loop", "task", "unsubscribe", "waiting")
+
+    def __init__(self, abort: AbortSignal) -> None:
+        import asyncio
+
+        self.abort = abort
+        self.task = asyncio.current_task()
+        self.loop = asyncio.get_running_loop()
+        self.waiting = False
+        self.unsubscribe = abort.on_abort(self._interrupt)
+
+    def _interrupt(self) -> None:
+        self.loop.call_soon_threadsafe(self._cancel)
+
+    def _cancel(self) -> None:
+        if self.waiting and self.task is not None:
+            self.task.cancel()
+
+    @property
+    def reason(self) -> str:
+        return self.abort.reason or "aborted"
+
+    def fired(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is the abort's doing (the interrupted wait, not a fault); a
+        cancellation that was ours is taken back, so the caller's task goes on."""
+        if not self.abort.aborted or isinstance(exc, Aborted):
+            return False
+        import asyncio
+
+        if self.task is not None and isinstance(exc, asyncio.CancelledError):
+            self.task.uncancel()
+        return True
+
+
 async def drive_async(
     program: Program,
     transport: Transport,
@@ -239,22 +276,11 @@ async def drive_async(
     import asyncio
 
     opened: list[Any] = []
-    held: list[Release] = []  # limiter grants not yet released
-    lent: list[tuple[Any, str]] = []  # pool keys not yet returned
+    owed: Ledger | None = None  # grants and keys to give back
     value: Any = None
     error: BaseException | None = None
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    waiting = False
-
-    def cancel_the_wait() -> None:
-        if waiting and task is not None:
-            task.cancel()
-
-    def interrupt() -> None:  # may run on any thread: hop onto the loop first
-        loop.call_soon_threadsafe(cancel_the_wait)
-
-    unsubscribe = abort.on_abort(interrupt) if abort is not None else None
+    # Only a call that can be aborted carries the means: 200 calls in flight are 200 of each.
+    guard = _Interrupt(abort) if abort is not None else None
     try:
         while True:
             try:
@@ -272,7 +298,8 @@ async def drive_async(
             if abort is not None and abort.aborted and kind in _WAITING:
                 error = Aborted(abort.reason or "aborted")
                 continue
-            waiting = True
+            if guard is not None:
+                guard.waiting = True
             try:
                 if kind is NextChunk:
                     value = await anext(action.handle.it, None)
@@ -286,10 +313,7 @@ async def drive_async(
                 elif kind is ReadBody:
                     raw = action.raw
                     try:
-                        if action.call is None:
-                            value = await raw.aread()
-                        else:
-                            value = b"".join([c async for c in read_async(action.call, raw)])
+                        value = await read_body_async(action.call, raw)
                     finally:
                         opened.remove(raw)
                         await raw.aclose()
@@ -303,18 +327,22 @@ async def drive_async(
                     await asyncio.sleep(action.seconds)
                 elif kind is Acquire:
                     value = await acquire_async(action)
-                    held.append(Release(action.limiter, value, None))
+                    owed = owed or Ledger()
+                    owed.held.append(Release(action.limiter, value, None))
                 elif kind is Release:
-                    release_grant(held, action)
+                    if owed is not None:
+                        owed.release(action)
                 elif kind is TakeKey:
                     while True:
                         value, wait = action.pool.take()
                         if value is not None:
                             break
                         await asyncio.sleep(key_wait(action, wait))
-                    lent.append((action.pool, value))
+                    owed = owed or Ledger()
+                    owed.lent.append((action.pool, value))
                 elif kind is ReturnKey:
-                    return_key(lent, action)
+                    if owed is not None:
+                        owed.give_back(action)
                 elif kind is JoinFlight:
                     value = await flights.join(action.key, action.deadline)
                 elif kind is LeaveFlight:
@@ -338,25 +366,22 @@ async def drive_async(
                 else:
                     raise TypeError(f"unknown program action {action!r}")
             except (Exception, asyncio.CancelledError) as exc:
-                if abort is not None and abort.aborted and not isinstance(exc, Aborted):
-                    if isinstance(exc, asyncio.CancelledError) and task is not None:
-                        task.uncancel()  # our own interrupt: the caller's task goes on
-                    exc = Aborted(abort.reason or "aborted")
+                if guard is not None and guard.fired(exc):
+                    exc = Aborted(guard.reason)
                 error = exc
             finally:
-                waiting = False
+                if guard is not None:
+                    guard.waiting = False
     finally:
-        if unsubscribe is not None:
-            unsubscribe()
+        if guard is not None:
+            guard.unsubscribe()
         for handle in opened:
             try:
                 await handle.aclose()
             except Exception:
                 pass
-        for grant in held:
-            grant.limiter.release(grant.ticket, None)
-        for pool, key in lent:
-            pool.give_back(key)
+        if owed is not None:
+            owed.settle()
         program.close()
 
 

@@ -21,7 +21,16 @@ if TYPE_CHECKING:
     from .._http._timeouts import Timeouts
     from .._http._transport import AsyncRawResponse, RawResponse
 
-__all__ = ["AsyncChunks", "Deadlined", "SyncChunks", "close_sync", "read_async", "read_sync"]
+__all__ = [
+    "AsyncChunks",
+    "Deadlined",
+    "SyncChunks",
+    "close_sync",
+    "read_async",
+    "read_body_async",
+    "read_body_sync",
+    "read_sync",
+]
 
 
 class Deadlined(Protocol):
@@ -58,6 +67,14 @@ def read_sync(call: Deadlined, raw: RawResponse) -> Iterator[bytes]:
     if t.first_chunk is None and t.total is None:
         return raw.iter_bytes()
     return _read_sync_deadlines(call, raw)
+
+
+def read_body_sync(call: Deadlined | None, raw: RawResponse) -> bytes:
+    """A whole body (an answer, an error); ``call``: whose deadlines bound it, if any.
+    Without deadlines, one read by the transport: no iterator, no join."""
+    if call is None or (call.timeouts.first_chunk is None and call.timeouts.total is None):
+        return raw.read()
+    return b"".join(_read_sync_deadlines(call, raw))
 
 
 def _read_sync_deadlines(call: Deadlined, raw: RawResponse) -> Generator[bytes, None, None]:
@@ -121,6 +138,12 @@ def read_async(call: Deadlined, raw: AsyncRawResponse) -> AsyncIterator[bytes]:
     if t.first_chunk is None and t.total is None:
         return raw.aiter_bytes().__aiter__()
     return _read_async_deadlines(call, raw)
+
+
+async def read_body_async(call: Deadlined | None, raw: AsyncRawResponse) -> bytes:
+    if call is None or (call.timeouts.first_chunk is None and call.timeouts.total is None):
+        return await raw.aread()
+    return b"".join([chunk async for chunk in _read_async_deadlines(call, raw)])
 
 
 async def _read_async_deadlines(

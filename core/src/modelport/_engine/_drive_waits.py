@@ -24,9 +24,8 @@ __all__ = [
     "SyncFlights",
     "acquire_async",
     "acquire_sync",
+    "Ledger",
     "key_wait",
-    "release_grant",
-    "return_key",
 ]
 
 
@@ -87,20 +86,39 @@ class AsyncFlights:
             event.set()
 
 
-def release_grant(held: list[Release], action: Release) -> None:
-    for grant in held:
-        if grant.ticket is action.ticket:
-            held.remove(grant)
-            action.limiter.release(action.ticket, action.used)
-            return
+class Ledger:
+    """What a driver must give back however its program ends: limiter grants not yet
+    released, pool keys not yet returned. Made on a call's first grant or key, so a call
+    with neither carries none."""
 
+    __slots__ = ("held", "lent")
 
-def return_key(lent: list[tuple[Any, str]], action: ReturnKey) -> None:
-    for i, (pool, key) in enumerate(lent):
-        if pool is action.pool and key == action.key:
-            del lent[i]
+    def __init__(self) -> None:
+        self.held: list[Release] = []
+        self.lent: list[tuple[Any, str]] = []
+
+    def release(self, action: Release) -> None:
+        for grant in self.held:
+            if grant.ticket is action.ticket:
+                self.held.remove(grant)
+                action.limiter.release(action.ticket, action.used)
+                return
+
+    def give_back(self, action: ReturnKey) -> None:
+        for i, (pool, key) in enumerate(self.lent):
+            if pool is action.pool and key == action.key:
+                del self.lent[i]
+                pool.give_back(key)
+                return
+
+    def settle(self) -> None:
+        """The program ended: every grant released (its reservation kept), every key back."""
+        for grant in self.held:
+            grant.limiter.release(grant.ticket, None)
+        for pool, key in self.lent:
             pool.give_back(key)
-            return
+        self.held.clear()
+        self.lent.clear()
 
 
 def key_wait(action: TakeKey, wait: float) -> float:

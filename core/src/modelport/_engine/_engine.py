@@ -7,7 +7,7 @@ the error taxonomy, the cache policy and stream assembly cannot drift between th
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
 from .._events import StreamEvent
@@ -88,8 +88,9 @@ class Engine:
         """A whole program with blocking I/O; its result."""
         return run_sync(program, self.transport, self._sync_flights, abort)
 
-    async def arun(self, program: Program, abort: AbortSignal | None = None) -> Any:
-        return await run_async(program, self.transport, self._async_flights, abort)
+    def arun(self, program: Program, abort: AbortSignal | None = None) -> Coroutine[Any, Any, Any]:
+        """A whole program with awaits: the driver's own coroutine, not one around it."""
+        return run_async(program, self.transport, self._async_flights, abort)
 
     def drive(
         self, program: Program, abort: AbortSignal | None = None

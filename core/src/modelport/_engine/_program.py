@@ -253,16 +253,6 @@ def _released(call: Call, held: _Held, response: Response | None) -> Generator[A
         held.key = None
 
 
-def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
-    """Attempts until one succeeds or the retry policy gives up (raising its error); an abort
-    ends them with what the current attempt had."""
-    current: list[StreamAttempt] = []
-    try:
-        return (yield from _attempt_loop(call, streaming, ending, current))
-    except Aborted as stop:
-        return (yield from _aborted(call, current[-1] if current else None, ending, stop.reason))
-
-
 def _aborted(
     call: Call, attempt: StreamAttempt | None, ending: bool, reason: str
 ) -> Generator[Any, Any, Response]:
@@ -286,64 +276,68 @@ def _aborted(
     return response
 
 
-def _attempt_loop(
-    call: Call, streaming: bool, ending: bool, current: list[StreamAttempt]
-) -> Program:
+def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
+    """Attempts until one succeeds or the retry policy gives up (raising its error); an abort
+    ends them with what the current attempt had. One generator for all of it: every action of
+    a call passes through each level of ``yield from``."""
     verbose = call.opts.verbose
-    while True:
-        raw, grant = yield from _send(call)  # grant: what the attempt holds (_Held)
-        if not streaming or _is_whole_json(raw.headers):
-            # Also a JSON body where a stream was asked for (a server or proxy that ignores
-            # ``stream: true``): the provider's non-streamed parser reads it.
+    attempt: StreamAttempt | None = None  # the latest streamed attempt, for an abort
+    try:
+        while True:
+            raw, grant = yield from _send(call)  # grant: what the attempt holds (_Held)
+            if not streaming or _is_whole_json(raw.headers):
+                # Also a JSON body where a stream was asked for (a server or proxy that ignores
+                # ``stream: true``): the provider's non-streamed parser reads it.
+                try:
+                    body = yield ReadBody(raw, call)
+                except ModelRequestError as err:
+                    _attempt_failed(grant, err)
+                    yield from _released(call, grant, None)
+                    delay = call.retry_delay(call.contextualize(err))
+                    if delay:
+                        yield Sleep(delay)
+                    continue
+                response = call.finalize(call.parse_whole(body), raw.headers, None)
+                yield from _released(call, grant, response)
+                if call.cache_levels is not None:
+                    yield Blocking(partial(call.write_cache, response))
+                response = call.deliver(response)
+                if streaming:
+                    yield whole_events(response, verbose, ending)
+                return response
+            attempt = StreamAttempt(call)
+            chunks = None
             try:
-                body = yield ReadBody(raw, call)
+                chunks = yield OpenChunks(raw, call)
+                while True:
+                    chunk = yield NextChunk(chunks)
+                    if chunk is None:
+                        break
+                    events = attempt.feed(chunk)
+                    if events:
+                        yield events
+                events = attempt.close()
+                if events:
+                    yield events
             except ModelRequestError as err:
                 _attempt_failed(grant, err)
+                yield Close(chunks if chunks is not None else raw)
                 yield from _released(call, grant, None)
-                delay = call.retry_delay(call.contextualize(err))
+                delay = call.retry_delay(call.contextualize(err), yielded=attempt.output_seen)
+                call.billed_failure(attempt.asm.usage_so_far())
                 if delay:
                     yield Sleep(delay)
                 continue
-            response = call.finalize(call.parse_whole(body), raw.headers, None)
+            yield Close(chunks)
+            response = call.finalize(attempt.asm.finish(), raw.headers, attempt.first)
             yield from _released(call, grant, response)
             if call.cache_levels is not None:
                 yield Blocking(partial(call.write_cache, response))
             response = call.deliver(response)
-            if streaming:
-                yield whole_events(response, verbose, ending)
+            yield tail_events(response, verbose, ending)
             return response
-        attempt = StreamAttempt(call)
-        current.append(attempt)
-        chunks = None
-        try:
-            chunks = yield OpenChunks(raw, call)
-            while True:
-                chunk = yield NextChunk(chunks)
-                if chunk is None:
-                    break
-                events = attempt.feed(chunk)
-                if events:
-                    yield events
-            events = attempt.close()
-            if events:
-                yield events
-        except ModelRequestError as err:
-            _attempt_failed(grant, err)
-            yield Close(chunks if chunks is not None else raw)
-            yield from _released(call, grant, None)
-            delay = call.retry_delay(call.contextualize(err), yielded=attempt.output_seen)
-            call.billed_failure(attempt.asm.usage_so_far())
-            if delay:
-                yield Sleep(delay)
-            continue
-        yield Close(chunks)
-        response = call.finalize(attempt.asm.finish(), raw.headers, attempt.first)
-        yield from _released(call, grant, response)
-        if call.cache_levels is not None:
-            yield Blocking(partial(call.write_cache, response))
-        response = call.deliver(response)
-        yield tail_events(response, verbose, ending)
-        return response
+    except Aborted as stop:
+        return (yield from _aborted(call, attempt, ending, stop.reason))
 
 
 def call_program(call: Call, streaming: bool, *, ending: bool = True) -> Program:

@@ -28,6 +28,7 @@ class ThinkingSetup:
         "_first_chars",
         "_from_beginning",
         "_host",
+        "_key_parts",
         "_model",
         "_patterns",
         "_provider",
@@ -46,6 +47,7 @@ class ThinkingSetup:
         self._patterns: tuple[Any, ...] | None = None
         self._from_beginning: Any = False
         self._first_chars: frozenset[str] = frozenset()
+        self._key_parts: dict[bool, dict[str, Any]] = {}
 
     def _resolve(self) -> tuple[Any, ...]:
         if self._patterns is None:
@@ -71,13 +73,20 @@ class ThinkingSetup:
         return self._patterns
 
     def key_part(self, request: Request) -> dict[str, Any]:
-        """What of this setting changes a stored response, for the cache key."""
-        if not self.active(request):
-            return {"thinking": False}
-        patterns = [[p.start, p.end] for p in self._resolve()]
-        fb = self._from_beginning
-        start = [fb.start, fb.end] if hasattr(fb, "start") else bool(fb)
-        return {"thinking": patterns, "from_beginning": start}
+        """What of this setting changes a stored response, for the cache key. The same two
+        dicts for every call (read, never changed): a call does not build its own."""
+        active = self.active(request)
+        part = self._key_parts.get(active)
+        if part is None:
+            if not active:
+                part = {"thinking": False}
+            else:
+                patterns = [[p.start, p.end] for p in self._resolve()]
+                fb = self._from_beginning
+                start = [fb.start, fb.end] if hasattr(fb, "start") else bool(fb)
+                part = {"thinking": patterns, "from_beginning": start}
+            self._key_parts[active] = part
+        return part
 
     def active(self, request: Request) -> bool:
         return self._enabled and request.response_format is None and bool(self._resolve())
