@@ -130,7 +130,8 @@ def measure(chunks: list[bytes], rounds: int, reps: int) -> dict[str, float]:
     from modelport._events import StreamEvent
     from modelport._thinking import ThinkingParser
     from modelport.provider import SSEDecoder, TextDelta
-    from modelport_openai_chat._stream import ChatStreamDecoder, json_decoders, stdlib_json_loads
+    from modelport_openai_chat._json import json_decoders, stdlib_json_loads
+    from modelport_openai_chat._stream import ChatStreamDecoder
 
     def sse() -> list[Any]:
         dec = SSEDecoder()
@@ -254,7 +255,7 @@ def report(results: dict[str, dict[str, float]]) -> None:
 
 
 def bench_steps(quick: bool = False) -> dict[str, Any]:
-    from modelport_openai_chat._stream import json_decoders
+    from modelport_openai_chat._json import json_decoders
     from run import say
 
     rounds, reps = (3, 2) if quick else (21, 3)

@@ -546,17 +546,3 @@ def test_a_stream_cut_between_finish_and_usage_is_incomplete_when_usage_was_aske
     plain = ChatStreamDecoder(model="m")
     plain.feed(finish)
     plain.close()  # no usage asked: a finish_reason ends the answer
-
-
-def test_without_msgspec_streams_use_the_standard_library(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    from modelport_openai_chat import _stream
-
-    monkeypatch.setitem(sys.modules, "msgspec", None)  # what an uninstalled package looks like
-    monkeypatch.setitem(sys.modules, "msgspec.json", None)
-    assert _stream._pick() == (None, _stream.stdlib_json_loads)
-    monkeypatch.setattr(_stream, "_picked", [_stream._pick()])
-    body = sse(chunk({"content": "Hi"}), chunk({}, finish="stop"))
-    assert feed_whole(body) == [META, TextDelta("Hi"), FinishDelta("stop")]
-    assert _stream.ChatStreamDecoder(model="m")._loads is _stream.stdlib_json_loads

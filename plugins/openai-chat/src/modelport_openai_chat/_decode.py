@@ -19,6 +19,7 @@ from typing import Any
 from modelport.provider import Request, Response, ToolCall, Usage, normalize_stop_reason
 
 from ._errors import PROVIDER, error_from_payload, error_object, excerpt, protocol_error
+from ._json import body_loads
 
 __all__ = [
     "content_text",
@@ -32,7 +33,7 @@ __all__ = [
 
 def decode_response(body: bytes, request: Request | None, *, model: str | None) -> Response:
     try:
-        data = json.loads(body)
+        data = body_loads(body)
     except (ValueError, UnicodeDecodeError):
         raise protocol_error(f"response body is not JSON: {excerpt(body)}", model=model) from None
     err = error_object(data)
@@ -225,6 +226,8 @@ def _nested_text(value: Any) -> str:
 
 
 def _int(value: Any) -> int:
+    if type(value) is int:  # nearly always: one check
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, float):

@@ -20,19 +20,12 @@ Facts about the wire this decoder relies on:
   llama.cpp), as ``event: error``, or, from servers that ignore ``stream``, as a whole JSON body
   instead of SSE. All three raise the typed error, as an HTTP error status would.
 
-JSON: with msgspec installed (``pip install modelport-openai-chat[fast]``) each event's data is
-decoded by msgspec, about 2.5x faster than the standard library's scanner on these chunks
-(bench/bench_steps.py). Whatever msgspec rejects (``NaN``, ``1e400``, a lone ``\\ud800``
-escape, which the standard library accepts) is decoded again by the standard library, so the
-result is the same value for the same text either way (property test:
-tests/plugins/openai_chat/test_stream_json.py). orjson is not used: it decodes an integer beyond
-64 bits as a float, a silently different value.
+JSON: ``_json`` picks the decoder (msgspec when installed, the standard library otherwise).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from json import JSONDecoder, loads
 from typing import Any
 
 from modelport.provider import (
@@ -56,54 +49,9 @@ from ._decode import (
     usage_counts,
 )
 from ._errors import PROVIDER, error_from_payload, error_object, excerpt, protocol_error
+from ._json import json_decoders, stdlib_json_loads
 
-__all__ = ["ChatStreamDecoder", "json_decoders", "stdlib_json_loads"]
-
-# The C scanner behind json.loads, called directly: json.loads spends about a third of its
-# time per stream chunk on type checks and two whitespace regex matches around the scan.
-_scan: Callable[[str, int], tuple[Any, int]] = JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def stdlib_json_loads(data: str) -> Any:
-    """``json.loads(data)`` (same value, same errors), through the scanner directly."""
-    try:
-        obj, end = _scan(data, 0)
-    except StopIteration:  # leading blank or not JSON: let json.loads judge it
-        return loads(data)
-    if end != len(data) and not data[end:].isspace():
-        raise ValueError("extra data")
-    return obj
-
-
-def _fast_json(decode: Callable[[str], Any]) -> Callable[[str], Any]:
-    def fast_json_loads(data: str) -> Any:
-        """msgspec where it accepts the text, else the standard library (module docstring)."""
-        try:
-            return decode(data)
-        except (ValueError, RecursionError):  # msgspec: DecodeError, ValidationError, depth
-            return stdlib_json_loads(data)
-
-    return fast_json_loads
-
-
-def _pick() -> tuple[Callable[[str], Any] | None, Callable[[str], Any]]:
-    try:
-        from msgspec.json import Decoder
-    except ImportError:
-        return None, stdlib_json_loads
-    fast = _fast_json(Decoder().decode)
-    return fast, fast
-
-
-_picked: list[tuple[Callable[[str], Any] | None, Callable[[str], Any]]] = []
-
-
-def json_decoders() -> tuple[Callable[[str], Any] | None, Callable[[str], Any]]:
-    """(the msgspec-backed decoder, or None without msgspec; the one streams use). Chosen on
-    the first stream, so a process that never streams never imports msgspec."""
-    if not _picked:
-        _picked.append(_pick())
-    return _picked[0]
+__all__ = ["ChatStreamDecoder", "json_decoders", "stdlib_json_loads"]  # the last two: _json's
 
 
 class ChatStreamDecoder(SSEResponseDecoder):

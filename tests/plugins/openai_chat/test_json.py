@@ -1,8 +1,8 @@
 """The optional fast JSON (msgspec) gives what the standard library gives, for any input.
 
-The stream decoder uses msgspec when it is installed and falls back to the standard library for
-whatever msgspec rejects; these tests hold both decoders to the same values, the same errors and
-the same deltas for the same bytes, under any chunking.
+Streams and whole bodies use msgspec when it is installed and fall back to the standard library
+for whatever msgspec rejects; these tests hold both decoders to the same values, the same errors
+and the same deltas for the same bytes, under any chunking.
 """
 
 from __future__ import annotations
@@ -16,15 +16,30 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from modelport.provider import ProviderProtocolError, WireDelta
-from modelport_openai_chat._stream import ChatStreamDecoder, stdlib_json_loads
+from modelport_openai_chat import _json
+from modelport_openai_chat._json import body_loads, stdlib_json_loads
+from modelport_openai_chat._stream import ChatStreamDecoder
 
 from ._corpus import FAST, recordings, split_at
 
+
+def test_without_msgspec_the_standard_library_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "msgspec", None)  # what an uninstalled package looks like
+    monkeypatch.setitem(sys.modules, "msgspec.json", None)
+    assert _json._pick() == (None, stdlib_json_loads, None)
+    monkeypatch.setattr(_json, "_picked", [_json._pick()])
+    monkeypatch.setattr(_json, "_bodies", [1])  # past the first body: the fast path if any
+    assert ChatStreamDecoder(model="m")._loads is stdlib_json_loads
+    assert body_loads(b'{"a": [1, 2.5, null]}') == {"a": [1, 2.5, None]}
+    with pytest.raises(ValueError):
+        body_loads(b"{")
+
+
 pytest.importorskip("msgspec")
 
-from modelport_openai_chat._stream import json_decoders
-
-_fast, _used = json_decoders()
+_fast, _used = _json.json_decoders()
 assert _fast is not None
 FASTEST = _fast
 
@@ -156,3 +171,50 @@ def test_nan_in_a_chunk_is_decoded_by_the_fallback() -> None:
     assert isinstance(failed, str)
     assert failed.startswith("ProviderProtocolError: unexpected shape of stream chunk")
     assert failed == _deltas(stdlib_json_loads, [nan_count])
+
+
+def _body_outcome(loads: Callable[[bytes], Any], body: bytes) -> str:
+    try:
+        return repr(loads(body))
+    except ValueError:  # UnicodeDecodeError included: json.loads raises it for bad UTF-8
+        return "error: not JSON"
+    except RecursionError:
+        return "error: too deep"
+
+
+def test_a_first_whole_body_is_read_without_msgspec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-call program never imports msgspec for its answer; the second body uses it."""
+    monkeypatch.setattr(_json, "_bodies", [0])
+    monkeypatch.setattr(_json, "_picked", [])
+    assert body_loads(b'{"x": 1}') == {"x": 1}
+    assert _json._picked == []  # not chosen, so not imported for this body
+    assert body_loads(b'{"x": 2}') == {"x": 2}
+    assert _json._picked[0][2] is not None  # msgspec chosen for the second
+
+
+@FAST
+@given(
+    value=json_values,
+    encoding=st.sampled_from(["utf-8", "utf-16", "utf-32", "utf-8-sig"]),
+    pad=st.sampled_from([b"", b" ", b"\n"]),
+)
+@example(value=2**64, encoding="utf-8", pad=b"")
+@example(value=float("nan"), encoding="utf-8", pad=b"")
+@example(value="\ud800", encoding="utf-8", pad=b"")
+def test_whole_bodies_decode_as_json_loads(value: Any, encoding: str, pad: bytes) -> None:
+    """Every encoding ``json.loads`` detects; msgspec reads UTF-8 only, the rest falls back."""
+    _json._bodies[0] = 1  # the msgspec path
+    try:
+        body = pad + json.dumps(value).encode(encoding) + pad
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-16/32 form
+        return
+    assert _body_outcome(body_loads, body) == _body_outcome(json.loads, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe{", b'{"a": "\xc3"}', b"", b"[" * 5000 + b"]" * 5000, b'{"a": 1} x', b"1e400"],
+)
+def test_bad_whole_bodies_fail_as_json_loads_fails(body: bytes) -> None:
+    _json._bodies[0] = 1
+    assert _body_outcome(body_loads, body) == _body_outcome(json.loads, body)
