@@ -155,7 +155,9 @@ def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Pr
         structured = resolve_response_format(response_format, strategy, two_pass=two_pass)
     tool_defs = _coerce_tools(tools, loop_kw.get("deps") or {})
     messages = coerce_messages(prompt, system=system)
-    fields: dict[str, Any] = {"tools": [t.to_spec() for t in tool_defs]}
+    fields = params  # the Request's fields (params is read, never changed: it may be shared)
+    if tool_defs:
+        fields = {**fields, "tools": [t.to_spec() for t in tool_defs]}
     if structured is not None:
         extra = structured.system_prompt()
         if extra:
@@ -166,9 +168,9 @@ def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Pr
                 "this provider returns structured output through a forced tool call, which "
                 "cannot be combined with tools=; make a separate call"
             )
-        fields.update(shaped)
+        fields = {**fields, **shaped}
     try:
-        request = Request(model=llm.model, messages=messages, stream=stream, **{**params, **fields})
+        request = Request(model=llm.model, messages=messages, stream=stream, **fields)
     except ValueError as exc:  # a record field check: a value no check above knew
         raise ConfigurationError(f"invalid request: {exc}") from None
     cache = call_kw.get("cache", llm._base_opts.cache)
@@ -193,7 +195,7 @@ def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Pr
         opts.accept_cached = _structured_check(structured)
     opts.key_parts = llm._thinking.key_part(request)
     loop = None
-    if any(t.fn is not None for t in tool_defs):
+    if tool_defs and any(t.fn is not None for t in tool_defs):
         from ._tools._loop import LoopSettings
 
         max_calls = loop_kw.get("max_tool_calls", 10)

@@ -82,10 +82,6 @@ class ResponseFormat(Record):
         return frozenset((*cls._fields, "schema"))
 
 
-def _opt(check: Any, field: str, value: Any) -> Any:
-    return None if value is None else check("Request", field, value)
-
-
 class Request(Record):
     """Everything one model call asks for, before any provider or plugin shaping.
 
@@ -181,27 +177,55 @@ class Request(Record):
             ]
         else:
             raise invalid("Request", "tools", "a list of ToolSpec", tools)
-        self.tool_choice = check_text("Request", "tool_choice", tool_choice)
-        self.parallel_tool_calls = _opt(check_bool, "parallel_tool_calls", parallel_tool_calls)
+        self.tool_choice = (
+            tool_choice
+            if tool_choice is None or type(tool_choice) is str
+            else check_text("Request", "tool_choice", tool_choice)
+        )
+        self.parallel_tool_calls = (
+            None
+            if parallel_tool_calls is None
+            else check_bool("Request", "parallel_tool_calls", parallel_tool_calls)
+        )
         self.response_format = (
             response_format
             if response_format is None or isinstance(response_format, ResponseFormat)
             else ResponseFormat.model_validate(response_format)
         )
-        self.temperature = _opt(check_float, "temperature", temperature)
-        self.top_p = _opt(check_float, "top_p", top_p)
-        self.max_tokens = _opt(check_int, "max_tokens", max_tokens)
-        self.stop = _opt(check_str_list, "stop", stop)
-        self.seed = _opt(check_int, "seed", seed)
-        self.presence_penalty = _opt(check_float, "presence_penalty", presence_penalty)
-        self.frequency_penalty = _opt(check_float, "frequency_penalty", frequency_penalty)
-        self.reasoning_effort = check_text("Request", "reasoning_effort", reasoning_effort)
-        self.top_k = _opt(check_int, "top_k", top_k)
-        self.budget_tokens = _opt(check_int, "budget_tokens", budget_tokens)
+        self.temperature = (
+            None if temperature is None else check_float("Request", "temperature", temperature)
+        )
+        self.top_p = None if top_p is None else check_float("Request", "top_p", top_p)
+        self.max_tokens = (
+            None if max_tokens is None else check_int("Request", "max_tokens", max_tokens)
+        )
+        self.stop = None if stop is None else check_str_list("Request", "stop", stop)
+        self.seed = None if seed is None else check_int("Request", "seed", seed)
+        self.presence_penalty = (
+            None
+            if presence_penalty is None
+            else check_float("Request", "presence_penalty", presence_penalty)
+        )
+        self.frequency_penalty = (
+            None
+            if frequency_penalty is None
+            else check_float("Request", "frequency_penalty", frequency_penalty)
+        )
+        self.reasoning_effort = (
+            reasoning_effort
+            if reasoning_effort is None or type(reasoning_effort) is str
+            else check_text("Request", "reasoning_effort", reasoning_effort)
+        )
+        self.top_k = None if top_k is None else check_int("Request", "top_k", top_k)
+        self.budget_tokens = (
+            None if budget_tokens is None else check_int("Request", "budget_tokens", budget_tokens)
+        )
         if prompt_cache is not None and not isinstance(prompt_cache, bool | str):
             raise invalid("Request", "prompt_cache", "True, False, '5m' or '1h'", prompt_cache)
         self.prompt_cache = prompt_cache
-        self.user = check_text("Request", "user", user)
+        self.user = (
+            user if user is None or type(user) is str else check_text("Request", "user", user)
+        )
         self.stream = check_bool("Request", "stream", stream)
         self.extra_body = (
             {} if extra_body is None else check_dict("Request", "extra_body", extra_body)

@@ -220,11 +220,19 @@ class Response(Record):
         raw: Any = None,
     ) -> None:
         self.text = text if type(text) is str else check_str("Response", "text", text)
-        self.reasoning = check_text("Response", "reasoning", reasoning)
+        self.reasoning = (
+            reasoning
+            if reasoning is None or type(reasoning) is str
+            else check_text("Response", "reasoning", reasoning)
+        )
         self.tool_calls = [] if not tool_calls else tool_calls_of("Response", tool_calls)
         self.tool_results = [] if not tool_results else _results(tool_results)
         self.structured = structured
-        self.refusal = check_text("Response", "refusal", refusal)
+        self.refusal = (
+            refusal
+            if refusal is None or type(refusal) is str
+            else check_text("Response", "refusal", refusal)
+        )
         if usage is None:
             usage = Usage()
         elif not isinstance(usage, Usage):
@@ -233,19 +241,49 @@ class Response(Record):
         if stop_reason is not None:
             check_choice("Response", "stop_reason", stop_reason, _STOPS)
         self.stop_reason = stop_reason
-        self.raw_stop_reason = check_text("Response", "raw_stop_reason", raw_stop_reason)
-        self.abort_reason = check_text("Response", "abort_reason", abort_reason)
+        self.raw_stop_reason = (
+            raw_stop_reason
+            if raw_stop_reason is None or type(raw_stop_reason) is str
+            else check_text("Response", "raw_stop_reason", raw_stop_reason)
+        )
+        self.abort_reason = (
+            abort_reason
+            if abort_reason is None or type(abort_reason) is str
+            else check_text("Response", "abort_reason", abort_reason)
+        )
         self.model = model if type(model) is str else check_str("Response", "model", model)
-        self.provider = check_str("Response", "provider", provider)
-        self.request_id = check_text("Response", "request_id", request_id)
-        self.latency_s = _seconds("latency_s", latency_s)
-        self.time_to_first_token_s = _seconds("time_to_first_token_s", time_to_first_token_s)
-        self.tokens_per_second = _seconds("tokens_per_second", tokens_per_second)
-        self.attempts = check_int("Response", "attempts", attempts)
+        self.provider = (
+            provider if type(provider) is str else check_str("Response", "provider", provider)
+        )
+        self.request_id = (
+            request_id
+            if request_id is None or type(request_id) is str
+            else check_text("Response", "request_id", request_id)
+        )
+        self.latency_s = (
+            None if latency_s is None else check_float("Response", "latency_s", latency_s)
+        )
+        self.time_to_first_token_s = (
+            None
+            if time_to_first_token_s is None
+            else check_float("Response", "time_to_first_token_s", time_to_first_token_s)
+        )
+        self.tokens_per_second = (
+            None
+            if tokens_per_second is None
+            else check_float("Response", "tokens_per_second", tokens_per_second)
+        )
+        self.attempts = (
+            attempts if type(attempts) is int else check_int("Response", "attempts", attempts)
+        )
         self.cache_source = check_choice(  # type: ignore[assignment]
             "Response", "cache_source", cache_source, _SOURCES
         )
-        self.cache_key = check_text("Response", "cache_key", cache_key)
+        self.cache_key = (
+            cache_key
+            if cache_key is None or type(cache_key) is str
+            else check_text("Response", "cache_key", cache_key)
+        )
         if not messages:
             self.messages = []
         elif isinstance(messages, list | tuple):
@@ -294,7 +332,3 @@ def _results(value: Any) -> list[ToolResult]:
     if not isinstance(value, list | tuple):
         raise invalid("Response", "tool_results", "a list of ToolResult", value)
     return [r if isinstance(r, ToolResult) else ToolResult.model_validate(r) for r in value]
-
-
-def _seconds(field: str, value: Any) -> float | None:
-    return None if value is None else check_float("Response", field, value)

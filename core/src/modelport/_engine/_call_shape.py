@@ -20,6 +20,9 @@ from ._call_setup import CallOptions, CallSetup
 
 __all__ = ["cache_slot", "shaped_wire"]
 
+# One encoder for every call: ``json.dumps`` with any non-default argument builds a new one.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
 Hook = Callable[..., list[Any]]  # a call's hook runner: (name, error type, **kwargs) -> results
 
 
@@ -55,7 +58,7 @@ def shaped_wire(
     if request.extra_body and wire.body is not None:
         wire.body.update(request.extra_body)
     if wire.body is not None and wire.content is None:
-        wire.content = json.dumps(wire.body, separators=(",", ":"), ensure_ascii=False).encode()
+        wire.content = _encode(wire.body).encode()
     return wire
 
 
