@@ -118,10 +118,20 @@ class Message(Record):
             self.content = [content_part("Message", p) for p in content]
         else:
             self.content = check_str("Message", "content", content)
-        self.name = check_text("Message", "name", name)
+        self.name = (
+            name if name is None or type(name) is str else check_text("Message", "name", name)
+        )
         self.tool_calls = [] if not tool_calls else tool_calls_of("Message", tool_calls)
-        self.tool_call_id = check_text("Message", "tool_call_id", tool_call_id)
-        self.reasoning = check_text("Message", "reasoning", reasoning)
+        self.tool_call_id = (
+            tool_call_id
+            if tool_call_id is None or type(tool_call_id) is str
+            else check_text("Message", "tool_call_id", tool_call_id)
+        )
+        self.reasoning = (
+            reasoning
+            if reasoning is None or type(reasoning) is str
+            else check_text("Message", "reasoning", reasoning)
+        )
         self.provider_metadata = (
             {}
             if provider_metadata is None

@@ -138,7 +138,9 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
     pool = call.setup.pool
     while True:
         t = call.timeouts
-        held = _Held()
+        # An attempt that holds nothing (no limiter, pool or observer) shares one empty _Held.
+        busy = limiter is not None or pool is not None or call.opts.watch is not None
+        held = _Held() if busy else _HOLDS_NOTHING
         if limiter is not None:
             queued_at = time.perf_counter()
             held.grant = yield Acquire(limiter, call.token_estimate(), call.queue_deadline())
@@ -229,6 +231,9 @@ class _Held:
         self.grant: Any = None
         self.key: str | None = None
         self.watch: Any = None  # the observe_call observers of this attempt
+
+
+_HOLDS_NOTHING = _Held()  # never written: each field is set only when its holder exists
 
 
 def _attempt_failed(held: _Held, err: BaseException) -> None:

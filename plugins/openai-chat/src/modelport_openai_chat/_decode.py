@@ -53,19 +53,22 @@ def decode_response(body: bytes, request: Request | None, *, model: str | None) 
     if not isinstance(message, dict):
         raise protocol_error(f"choices[0] has no message: {excerpt(body)}", model=model)
 
-    text, inline_reasoning = content_text(message.get("content"))
-    reasoning = _reasoning(message) or inline_reasoning
-    refusal = message.get("refusal") if isinstance(message.get("refusal"), str) else None
+    content = message.get("content")
+    text, inline_reasoning = (content, None) if type(content) is str else content_text(content)
+    details = message.get("reasoning_details")
+    detail_text, signature = reasoning_from_details(details) if details else ("", None)
+    reasoning = _reasoning(message) or detail_text or inline_reasoning
+    refusal = message.get("refusal")
+    refusal = refusal if isinstance(refusal, str) else None
     raw_stop = choice.get("finish_reason")
     raw_stop = raw_stop if isinstance(raw_stop, str) else None
     stop_reason = normalize_stop_reason(raw_stop)
-    if refusal and message.get("content") is None:
+    if refusal and content is None:
         stop_reason = "refusal"
 
     metadata: dict[str, Any] = {}
     if isinstance(data.get("id"), str):
         metadata["response_id"] = data["id"]
-    _, signature = reasoning_from_details(message.get("reasoning_details"))
     if signature:
         # Same key the core's stream assembly uses, so streamed and non-streamed responses
         # carry the (OpenRouter / Claude) thinking signature the same way.
@@ -78,7 +81,7 @@ def decode_response(body: bytes, request: Request | None, *, model: str | None) 
     return Response(
         text=text,
         reasoning=reasoning or None,
-        tool_calls=_tool_calls(message.get("tool_calls")),
+        tool_calls=_tool_calls(calls) if (calls := message.get("tool_calls")) else None,
         refusal=refusal or None,
         usage=usage,
         stop_reason=stop_reason,
@@ -209,12 +212,14 @@ def _tool_calls(calls: Any) -> list[ToolCall]:
 
 
 def _reasoning(message: dict[str, Any]) -> str | None:
-    for key in ("reasoning_content", "reasoning"):
-        value = message.get(key)
-        if isinstance(value, str) and value:
-            return value
-    text, _ = reasoning_from_details(message.get("reasoning_details"))
-    return text or None
+    """The reasoning string under either of its names (``reasoning_details``: the caller's)."""
+    value = message.get("reasoning_content")
+    if isinstance(value, str) and value:
+        return value
+    value = message.get("reasoning")
+    if isinstance(value, str) and value:
+        return value
+    return None
 
 
 def _nested_text(value: Any) -> str:
