@@ -303,7 +303,8 @@ def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
                         yield Sleep(delay)
                     continue
                 response = call.finalize(call.parse_whole(body), raw.headers, None)
-                yield from _released(call, grant, response)
+                if grant is not _HOLDS_NOTHING:
+                    yield from _released(call, grant, response)
                 if call.cache_levels is not None:
                     yield Blocking(partial(call.write_cache, response))
                 response = call.deliver(response)
@@ -335,7 +336,8 @@ def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
                 continue
             yield Close(chunks)
             response = call.finalize(attempt.asm.finish(), raw.headers, attempt.first)
-            yield from _released(call, grant, response)
+            if grant is not _HOLDS_NOTHING:
+                yield from _released(call, grant, response)
             if call.cache_levels is not None:
                 yield Blocking(partial(call.write_cache, response))
             response = call.deliver(response)

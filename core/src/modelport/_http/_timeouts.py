@@ -59,6 +59,8 @@ def label_timeout(err: ModelRequestError, t: Timeouts) -> ModelRequestError:
 
 def pre_header_timeouts(t: Timeouts) -> Timeouts:
     """Until the headers arrive, the read timeout is also bounded by first-chunk and total."""
+    if t.first_chunk is None and t.total is None:  # the default: nothing tighter than read
+        return t
     bounds = [x for x in (t.read, t.first_chunk, t.total) if x is not None]
     read = min(bounds) if bounds else None
     if read == t.read:
