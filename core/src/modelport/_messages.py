@@ -166,10 +166,11 @@ class Message(Record):
 
 def messages_have_images(messages: list[Message]) -> bool:
     """Whether any message holds an image part (the engine checks and fetches only then)."""
-    return any(
-        type(m.content) is list and any(isinstance(p, ImagePart) for p in m.content)
-        for m in messages
-    )
+    for m in messages:  # a loop, not any(...): nearly every message is a str, checked once
+        content = m.content
+        if type(content) is list and any(isinstance(p, ImagePart) for p in content):
+            return True
+    return False
 
 
 def coerce_messages(

@@ -233,6 +233,8 @@ class Request(Record):
         headers = (
             {} if extra_headers is None else check_dict("Request", "extra_headers", extra_headers)
         )
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+        if headers and not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
             raise ValueError("Request.extra_headers must map str to str")
         self.extra_headers = headers

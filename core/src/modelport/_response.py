@@ -140,6 +140,9 @@ _STOPS = frozenset(StopReason.__args__)  # type: ignore[attr-defined]
 _SOURCES = frozenset(CacheSource.__args__)  # type: ignore[attr-defined]
 
 
+_NO_BILL = Bill()  # an empty bill never changes (``Bill``), so every new Response shares it
+
+
 class Response(Record):
     """The normalized answer of a model call, the same shape for every provider."""
 
@@ -298,7 +301,7 @@ class Response(Record):
             else check_dict("Response", "provider_metadata", provider_metadata)
         )
         self.raw = raw
-        self._bill = Bill()
+        self._bill = _NO_BILL
 
     def __str__(self) -> str:
         return self.text

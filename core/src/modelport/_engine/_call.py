@@ -105,10 +105,13 @@ class Call:
             self.progress.attempt = self.attempt
             self.progress.emit(kind, **detail)
 
-    def _provider_step(self, where: str, error: type[LLMError], step: Callable[[], Any]) -> Any:
-        """Run one provider method; a non-``LLMError`` it raises names the plugin."""
+    def _provider_step(
+        self, where: str, error: type[LLMError], step: Callable[..., Any], *args: Any
+    ) -> Any:
+        """Run one provider method on ``args``; a non-``LLMError`` it raises names the plugin.
+        (Arguments, not a closure: a lambda per step is a function and cells per call.)"""
         try:
-            return step()
+            return step(*args)
         except LLMError as err:
             raise self.contextualize(err) from None
         except Exception as exc:
@@ -130,9 +133,7 @@ class Call:
         attempt_wire = WireRequest(w.method, w.url, dict(w.headers), w.body, w.content)
         setup = self.setup
         provider = setup.keyed[key] if key is not None else setup.provider
-        self._provider_step(
-            "authenticate", ConfigurationError, lambda: provider.authenticate(attempt_wire)
-        )
+        self._provider_step("authenticate", ConfigurationError, provider.authenticate, attempt_wire)
         return attempt_wire
 
     def contextualize(self, err: LLMError) -> LLMError:
@@ -156,7 +157,10 @@ class Call:
             err: LLMError = self._provider_step(
                 "parse_error",
                 ProviderProtocolError,
-                lambda: provider.parse_error(status, headers, body),
+                provider.parse_error,
+                status,
+                headers,
+                body,
             )
         except LLMError as failure:  # a parse_error bug: still say what the server answered
             err = failure
@@ -267,7 +271,9 @@ class Call:
         response: Response = self._provider_step(
             "parse_response",
             ProviderProtocolError,
-            lambda: provider.parse_response(body, self.request),
+            provider.parse_response,
+            body,
+            self.request,
         )
         apply = self.setup.apply_thinking
         if apply is not None:

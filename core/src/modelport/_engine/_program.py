@@ -74,7 +74,7 @@ class StreamAttempt:
         self.asm = call.new_assembler()
         provider = call.setup.provider
         self.decoder = call._provider_step(
-            "stream_decoder", ProviderProtocolError, lambda: provider.stream_decoder(call.request)
+            "stream_decoder", ProviderProtocolError, provider.stream_decoder, call.request
         )
         self.first: float | None = None
         self.yielded = False
