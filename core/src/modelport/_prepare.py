@@ -144,16 +144,17 @@ def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Pr
     params = args.params
     call_kw = args.call
     loop_kw = args.loop
-    system = args.shape.get("system")
-    tools = args.shape.get("tools")
-    response_format = args.shape.get("response_format")
+    shape = args.shape
+    system = shape.get("system") if shape else None
+    tools = shape.get("tools") if shape else None
+    response_format = shape.get("response_format") if shape else None
     structured = None
     if response_format is not None:
         from ._tools._two_pass import plan  # the profile is read only for structured calls
 
         strategy, two_pass = plan(llm._profile, call_kw.get("structured_strategy"), params)
         structured = resolve_response_format(response_format, strategy, two_pass=two_pass)
-    tool_defs = _coerce_tools(tools, loop_kw.get("deps") or {})
+    tool_defs = _coerce_tools(tools, loop_kw.get("deps") or {}) if tools else []
     messages = coerce_messages(prompt, system=system)
     fields = params  # the Request's fields (params is read, never changed: it may be shared)
     if tool_defs:
@@ -173,35 +174,53 @@ def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Pr
         request = Request(model=llm.model, messages=messages, stream=stream, **fields)
     except ValueError as exc:  # a record field check: a value no check above knew
         raise ConfigurationError(f"invalid request: {exc}") from None
-    cache = call_kw.get("cache", llm._base_opts.cache)
+    opts = _call_options(llm, call_kw)
+    if structured is not None:
+        opts.accept_cached = _structured_check(structured)
+    opts.key_parts = llm._thinking.key_part(request)
+    loop = _loop_settings(tool_defs, loop_kw, stream) if (tool_defs or loop_kw) else None
+    retries = call_kw.get("structured_retries", 0) if call_kw else 0
+    if not isinstance(retries, int) or not 0 <= retries <= 5:
+        raise ConfigurationError("structured_retries must be an int from 0 to 5")
+    return Prepared(request, opts, structured, loop, retries)
+
+
+def _call_options(llm: LLM, call_kw: Mapping[str, Any]) -> CallOptions:
+    """This call's options: the LLM's, with the call's own on top."""
+    base = llm._base_opts
+    if not call_kw:  # the common case: nothing to look up
+        return CallOptions(cache=base.cache, hide_thinking=base.hide_thinking, verbose=base.verbose)
+    cache = call_kw.get("cache", base.cache)
     if "use_cache" in call_kw:
         warn_once("use_cache=", "cache='never' to turn caching off")
         if not call_kw["use_cache"]:
             cache = "never"
     if cache not in ("auto", "always", "never"):
         raise ConfigurationError(f"cache must be 'auto', 'always' or 'never', not {cache!r}")
-    opts = CallOptions(
+    return CallOptions(
         cache=cache,
         clear_cache=call_kw.get("clear_cache", False),
         cache_ttl_s=call_kw.get("cache_ttl_s"),
-        hide_thinking=call_kw.get("hide_thinking", llm._base_opts.hide_thinking),
-        verbose=call_kw.get("verbose", llm._base_opts.verbose),
+        hide_thinking=call_kw.get("hide_thinking", base.hide_thinking),
+        verbose=call_kw.get("verbose", base.verbose),
         timeouts=coerce_timeouts(call_kw["timeout"]) if "timeout" in call_kw else None,
         on_progress=call_kw.get("on_progress"),
         abort=call_kw.get("abort"),
         limiter=llm._limiter(call_kw.get("limits")),
     )
-    if structured is not None:
-        opts.accept_cached = _structured_check(structured)
-    opts.key_parts = llm._thinking.key_part(request)
-    loop = None
-    if tool_defs and any(t.fn is not None for t in tool_defs):
+
+
+def _loop_settings(
+    tool_defs: list[Any], loop_kw: Mapping[str, Any], stream: bool
+) -> LoopSettings | None:
+    """The tool loop's settings when function tools run; ``None`` for schema-only tools."""
+    if any(t.fn is not None for t in tool_defs):
         from ._tools._loop import LoopSettings
 
         max_calls = loop_kw.get("max_tool_calls", 10)
         if not isinstance(max_calls, int) or max_calls < 0:
             raise ConfigurationError("max_tool_calls must be an int >= 0")
-        loop = LoopSettings(
+        return LoopSettings(
             tools=tool_defs,
             tool_exec=loop_kw.get("tool_exec", True),
             max_tool_calls=max_calls,
@@ -210,12 +229,9 @@ def prepare(llm: LLM, prompt: Prompt, kw: dict[str, Any], *, stream: bool) -> Pr
             approve=loop_kw.get("approve"),
             streaming=stream,
         )
-    elif loop_kw.get("deps") or loop_kw.get("approve") or loop_kw.get("interceptor"):
+    if loop_kw.get("deps") or loop_kw.get("approve") or loop_kw.get("interceptor"):
         raise ConfigurationError("deps, approve and interceptor need function tools")
-    retries = call_kw.get("structured_retries", 0)
-    if not isinstance(retries, int) or not 0 <= retries <= 5:
-        raise ConfigurationError("structured_retries must be an int from 0 to 5")
-    return Prepared(request, opts, structured, loop, retries)
+    return None
 
 
 def _structured_check(structured: Structured) -> Callable[[Response], bool]:
