@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._contract import ModelProfile, Provider, ProviderSettings
@@ -282,20 +283,11 @@ class LLM:
         program, abort = self._program(prompt, kw, stream=True)
         yield from self._engine.drive(program, abort)  # forwards send() too
 
-    async def astream(self, prompt: Prompt, **kw: Any) -> AsyncGenerator[StreamEvent, Any]:
-        """Async ``stream``; answer a ``review_request`` with ``await stream.asend(decision)``."""
-        program, abort = self._program(prompt, kw, stream=True)
-        events = self._engine.adrive(program, abort)
-        decision: Any = None
-        try:
-            while True:
-                try:
-                    ev = await events.asend(decision)
-                except StopAsyncIteration:
-                    return
-                decision = yield ev
-        finally:
-            await events.aclose()
+    def astream(self, prompt: Prompt, **kw: Any) -> AsyncGenerator[StreamEvent, Any]:
+        """Async ``stream``; answer a ``review_request`` with ``await stream.asend(decision)``.
+
+        The driver's own generator: the call is prepared on its first step, as ``stream``'s."""
+        return self._engine.adrive(partial(self._program, prompt, kw, stream=True))
 
     # -- the call programs ---------------------------------------------------------------------
 

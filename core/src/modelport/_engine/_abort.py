@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-__all__ = ["AbortSignal", "Aborted"]
+__all__ = ["AbortSignal", "Aborted", "AsyncInterrupt"]
 
 
 class AbortSignal:
@@ -68,3 +68,42 @@ class Aborted(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class AsyncInterrupt:
+    """An abort's way into an async driver (``_drive``): cancel the driver's task while it
+    awaits (only then: never the caller's own code between two events). The abort may fire
+    on any thread, so the cancel hops onto the loop first."""
+
+    __slots__ = ("abort", "loop", "task", "unsubscribe", "waiting")
+
+    def __init__(self, abort: AbortSignal) -> None:
+        import asyncio
+
+        self.abort = abort
+        self.task = asyncio.current_task()
+        self.loop = asyncio.get_running_loop()
+        self.waiting = False
+        self.unsubscribe = abort.on_abort(self._interrupt)
+
+    def _interrupt(self) -> None:
+        self.loop.call_soon_threadsafe(self._cancel)
+
+    def _cancel(self) -> None:
+        if self.waiting and self.task is not None:
+            self.task.cancel()
+
+    @property
+    def reason(self) -> str:
+        return self.abort.reason or "aborted"
+
+    def fired(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is the abort's doing (the interrupted wait, not a fault); a
+        cancellation that was ours is taken back, so the caller's task goes on."""
+        if not self.abort.aborted or isinstance(exc, Aborted):
+            return False
+        import asyncio
+
+        if self.task is not None and isinstance(exc, asyncio.CancelledError):
+            self.task.uncancel()
+        return True

@@ -12,11 +12,11 @@ from __future__ import annotations
 import inspect
 import threading
 import time
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from .._events import StreamEvent
-from ._abort import Aborted, AbortSignal
+from ._abort import Aborted, AbortSignal, AsyncInterrupt
 from ._actions import (
     Acquire,
     Ask,
@@ -52,10 +52,21 @@ if TYPE_CHECKING:
     from .._http._transport import Transport
     from ._program import Program
 
-__all__ = ["AsyncFlights", "SyncFlights", "drive_async", "drive_sync", "run_async", "run_sync"]
+__all__ = [
+    "AsyncFlights",
+    "Start",
+    "SyncFlights",
+    "drive_async",
+    "drive_sync",
+    "run_async",
+    "run_sync",
+]
 
 
 _ABORTED = object()  # put into a turn's inbox by an abort
+
+# What makes a call's program and its abort signal, when a driver should do it on its first step.
+Start = Callable[[], "tuple[Program, AbortSignal | None]"]
 
 
 _WAITING = frozenset(
@@ -219,47 +230,8 @@ def run_sync(
 # -- async ---------------------------------------------------------------------------------------
 
 
-class _Interrupt:
-    """An abort's way into an async driver: cancel the driver's task while it awaits (only
-    then: never the caller's own code between two events). The abort may fire on any thread,
-    so the cancel hops onto the loop first."""
-
-    __slots__ = ("abort", "loop", "task", "unsubscribe", "waiting")
-
-    def __init__(self, abort: AbortSignal) -> None:
-        import asyncio
-
-        self.abort = abort
-        self.task = asyncio.current_task()
-        self.loop = asyncio.get_running_loop()
-        self.waiting = False
-        self.unsubscribe = abort.on_abort(self._interrupt)
-
-    def _interrupt(self) -> None:
-        self.loop.call_soon_threadsafe(self._cancel)
-
-    def _cancel(self) -> None:
-        if self.waiting and self.task is not None:
-            self.task.cancel()
-
-    @property
-    def reason(self) -> str:
-        return self.abort.reason or "aborted"
-
-    def fired(self, exc: BaseException) -> bool:
-        """Whether ``exc`` is the abort's doing (the interrupted wait, not a fault); a
-        cancellation that was ours is taken back, so the caller's task goes on."""
-        if not self.abort.aborted or isinstance(exc, Aborted):
-            return False
-        import asyncio
-
-        if self.task is not None and isinstance(exc, asyncio.CancelledError):
-            self.task.uncancel()
-        return True
-
-
 async def drive_async(
-    program: Program,
+    program: Program | Start,
     transport: Transport,
     flights: AsyncFlights,
     result: list[Any] | None = None,
@@ -268,6 +240,10 @@ async def drive_async(
     """Run ``program`` with awaits: yields its events; its result (the ``Response``) is
     appended to ``result`` (an async generator cannot return a value).
 
+    ``program`` may be a ``Start`` instead: what makes the program and its abort signal, called
+    on the first step, so ``LLM.astream`` is this generator itself (no second async generator
+    relaying every event) and still prepares nothing until it is iterated.
+
     Cancellation is thrown into the program like any failure, so its cleanup runs, and the
     driver then closes what is still open. ``abort``: when it fires while this driver awaits,
     the await is cancelled (only then: never the caller's own code between two events) and the
@@ -275,12 +251,14 @@ async def drive_async(
     """
     import asyncio
 
+    if callable(program):  # a Start (a generator object is not callable)
+        program, abort = program()
     opened: list[Any] = []
     owed: Ledger | None = None  # grants and keys to give back
     value: Any = None
     error: BaseException | None = None
     # Only a call that can be aborted carries the means: 200 calls in flight are 200 of each.
-    guard = _Interrupt(abort) if abort is not None else None
+    guard = AsyncInterrupt(abort) if abort is not None else None
     try:
         while True:
             try:
@@ -302,7 +280,10 @@ async def drive_async(
                 guard.waiting = True
             try:
                 if kind is NextChunk:
-                    value = await anext(action.handle.it, None)
+                    try:  # not anext(it, None): that wraps every chunk's await in one more object
+                        value = await action.handle.it.__anext__()
+                    except StopAsyncIteration:
+                        value = None
                 elif kind is Send:
                     value = await transport.asend(action.wire, action.timeouts)
                     opened.append(value)

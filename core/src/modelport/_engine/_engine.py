@@ -16,7 +16,15 @@ from .._messages import messages_have_images
 from .._request import Request
 from ._call import Call
 from ._call_setup import CallOptions, CallSetup
-from ._drive import AsyncFlights, SyncFlights, drive_async, drive_sync, run_async, run_sync
+from ._drive import (
+    AsyncFlights,
+    Start,
+    SyncFlights,
+    drive_async,
+    drive_sync,
+    run_async,
+    run_sync,
+)
 from ._observe import CallInfo, start_watch, watched
 from ._program import Program, call_program
 
@@ -99,6 +107,8 @@ class Engine:
         return drive_sync(program, self.transport, self._sync_flights, abort)
 
     def adrive(
-        self, program: Program, abort: AbortSignal | None = None
+        self, program: Program | Start, abort: AbortSignal | None = None
     ) -> AsyncGenerator[StreamEvent, Any]:
+        """A program's events with awaits; ``program`` may be a ``Start`` (``_drive``), made
+        on the first step."""
         return drive_async(program, self.transport, self._async_flights, None, abort)
