@@ -8,6 +8,8 @@ tags inside JSON string values are payload, not reasoning.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError
@@ -25,13 +27,13 @@ class ThinkingSetup:
     __slots__ = (
         "_custom",
         "_enabled",
-        "_first_chars",
         "_from_beginning",
         "_host",
         "_key_parts",
         "_model",
         "_patterns",
         "_provider",
+        "_tag_start",
     )
 
     def __init__(self, host: PluginHost, provider: str, model: str, thinking: Any) -> None:
@@ -46,7 +48,8 @@ class ThinkingSetup:
             )
         self._patterns: tuple[Any, ...] | None = None
         self._from_beginning: Any = False
-        self._first_chars: frozenset[str] = frozenset()
+        # Finds a character a tag can start with (any case); None: no tag to find.
+        self._tag_start: Callable[[str], object] | None = None
         self._key_parts: dict[bool, dict[str, Any]] = {}
 
     def _resolve(self) -> tuple[Any, ...]:
@@ -67,9 +70,11 @@ class ThinkingSetup:
                     self._from_beginning = bool(custom.from_beginning)
             self._patterns = tuple(dict.fromkeys(patterns))
             firsts = {tag[0] for p in self._patterns for tag in (p.start, p.end) if tag}
-            self._first_chars = frozenset(
-                firsts | {c.upper() for c in firsts} | {c.lower() for c in firsts}
-            )
+            chars = firsts | {c.upper() for c in firsts} | {c.lower() for c in firsts}
+            if chars:
+                self._tag_start = re.compile(
+                    "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+                ).search
         return self._patterns
 
     def key_part(self, request: Request) -> dict[str, Any]:
@@ -103,7 +108,8 @@ class ThinkingSetup:
         if not response.text or not self.active(request):
             return
         text = response.text
-        if not self._from_beginning and not any(c in text for c in self._first_chars):
+        start = self._tag_start
+        if not self._from_beginning and (start is None or start(text) is None):
             return  # no tag can start anywhere in this text: nothing to split (the common case)
         from . import split_thinking
 
