@@ -162,15 +162,17 @@ def usage_counts(usage: Any) -> tuple[int, int, int, int]:
     """
     if not isinstance(usage, dict):
         return 0, 0, 0, 0
-    prompt = usage.get("prompt_tokens_details")
-    completion = usage.get("completion_tokens_details")
+    get = usage.get
+    prompt = get("prompt_tokens_details")
+    completion = get("completion_tokens_details")
     cached = _int(prompt.get("cached_tokens")) if isinstance(prompt, dict) else 0
     if not cached:
-        cached = _int(usage.get("cached_tokens")) or _int(usage.get("prompt_cache_hit_tokens"))
+        cached = _int(get("cached_tokens")) or _int(get("prompt_cache_hit_tokens"))
     reasoning = _int(completion.get("reasoning_tokens")) if isinstance(completion, dict) else 0
+    inputs, outputs = get("prompt_tokens"), get("completion_tokens")
     return (
-        _int(usage.get("prompt_tokens")),
-        _int(usage.get("completion_tokens")),
+        inputs if type(inputs) is int else _int(inputs),  # nearly always an int: no call
+        outputs if type(outputs) is int else _int(outputs),
         reasoning,
         cached,
     )
