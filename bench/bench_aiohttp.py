@@ -78,7 +78,7 @@ class Config:
 
 
 FULL = Config(
-    seq_requests=200, seq_rounds=11, stream_rounds=7, streams_per_round=3, conc_rounds=7, warmup=3
+    seq_requests=200, seq_rounds=11, stream_rounds=11, streams_per_round=3, conc_rounds=15, warmup=3
 )
 QUICK = Config(
     seq_requests=40, seq_rounds=2, stream_rounds=2, streams_per_round=1, conc_rounds=2, warmup=1
