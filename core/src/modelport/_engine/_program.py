@@ -351,14 +351,23 @@ def call_program(call: Call, streaming: bool, *, ending: bool = True) -> Program
     """The whole call: a cache hit, or attempts; identical whole calls share one flight.
 
     ``ending=False``: a stream's ``final`` and ``done`` events are left out (a tool loop's
-    turn, whose loop ends the stream itself)."""
+    turn, whose loop ends the stream itself). A call that is not cached has nothing to look
+    up and no flight to share: its program is the attempts themselves, one generator less
+    for each of its actions to pass through."""
+    if call.cache_levels is None:
+        return _attempts(call, streaming, ending)
+    return _cached(call, streaming, ending)
+
+
+def _cached(call: Call, streaming: bool, ending: bool) -> Program:
+    """A cached call: the stored answer, else attempts (a whole call leading or following
+    the single flight of its key)."""
     opts = call.opts
-    if call.cache_levels is not None:
-        hit = call.take_hit((yield Blocking(call.read_cache)))
-        if hit is not None:
-            if streaming:
-                yield replay_events(hit, opts.hide_thinking, opts.verbose, ending)
-            return hit
+    hit = call.take_hit((yield Blocking(call.read_cache)))
+    if hit is not None:
+        if streaming:
+            yield replay_events(hit, opts.hide_thinking, opts.verbose, ending)
+        return hit
     if streaming or call.key is None:
         return (yield from _attempts(call, streaming, ending))
     # Single flight: an identical call in progress will put its answer in the cache.
