@@ -125,6 +125,28 @@ def test_a_stream_closed_early_ends_with_generator_exit(
     assert recorder.log[-1] == "end GeneratorExit"
 
 
+def test_an_async_stream_is_prepared_and_observed_on_its_first_step(
+    recorder: Any, server: ScriptedServer
+) -> None:
+    """``astream`` returns the driver itself: nothing is prepared, checked or observed until
+    it is iterated, and then the bad argument is the first step's error."""
+    server.add(reply("streamed"))
+
+    async def main() -> None:
+        async with mp.LLM("openai-chat:m", base_url=server.base_url, api_key="k") as llm:
+            bad = llm.astream("hi", temperature="hot")  # no error yet: not prepared
+            events = llm.astream("hi")
+            assert recorder.log == []
+            with pytest.raises(mp.ConfigurationError, match="temperature"):
+                await bad.__anext__()
+            texts = [e.content async for e in events if e.type == "answer"]
+            assert "".join(texts) == "streamed"
+
+    asyncio.run(main())
+    assert recorder.log[0] == "start openai-chat m stream=True"
+    assert recorder.log[-1] == "end miss"
+
+
 def test_a_raising_observer_never_fails_the_call(server: ScriptedServer) -> None:
     class Broken:
         @mp.hookimpl

@@ -44,6 +44,13 @@ class Deadlined(Protocol):
     def started(self) -> float: ...
 
 
+def _deadlined(call: Deadlined) -> bool:
+    """Whether a first-chunk or total deadline bounds the body (neither, by default): only
+    then does a read need a layer that enforces them."""
+    t = call.timeouts
+    return t.first_chunk is not None or t.total is not None
+
+
 class SyncChunks:
     __slots__ = ("it", "raw")
 
@@ -63,8 +70,7 @@ def read_sync(call: Deadlined, raw: RawResponse) -> Iterator[bytes]:
     """The body's chunks, with first-chunk and total deadlines enforced by the watchdog.
 
     Without those deadlines (the default), the transport's own iterator: no layer per chunk."""
-    t = call.timeouts
-    if t.first_chunk is None and t.total is None:
+    if not _deadlined(call):
         return raw.iter_bytes()
     return _read_sync_deadlines(call, raw)
 
@@ -72,7 +78,7 @@ def read_sync(call: Deadlined, raw: RawResponse) -> Iterator[bytes]:
 def read_body_sync(call: Deadlined | None, raw: RawResponse) -> bytes:
     """A whole body (an answer, an error); ``call``: whose deadlines bound it, if any.
     Without deadlines, one read by the transport: no iterator, no join."""
-    if call is None or (call.timeouts.first_chunk is None and call.timeouts.total is None):
+    if call is None or not _deadlined(call):
         return raw.read()
     return b"".join(_read_sync_deadlines(call, raw))
 
@@ -134,14 +140,13 @@ def read_async(call: Deadlined, raw: AsyncRawResponse) -> AsyncIterator[bytes]:
     """The body's chunks, each read awaited under the first-chunk or total deadline.
 
     Without those deadlines (the default), the transport's own iterator: no layer per chunk."""
-    t = call.timeouts
-    if t.first_chunk is None and t.total is None:
+    if not _deadlined(call):
         return raw.aiter_bytes().__aiter__()
     return _read_async_deadlines(call, raw)
 
 
 async def read_body_async(call: Deadlined | None, raw: AsyncRawResponse) -> bytes:
-    if call is None or (call.timeouts.first_chunk is None and call.timeouts.total is None):
+    if call is None or not _deadlined(call):
         return await raw.aread()
     return b"".join([chunk async for chunk in _read_async_deadlines(call, raw)])
 
