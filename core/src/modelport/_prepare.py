@@ -8,7 +8,6 @@ output planned, every option value checked before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._deprecations import warn_once
@@ -19,6 +18,7 @@ from ._messages import Message, coerce_messages
 from ._options import check_call_options, check_request_params
 from ._request import Request
 from ._response import Response
+from ._slotted import Slotted
 from ._tools._structured import Structured, parse_structured, resolve_response_format
 
 if TYPE_CHECKING:
@@ -74,23 +74,44 @@ DEFAULTABLE = (
 Prompt = str | Message | Mapping[str, Any] | Iterable[Message | Mapping[str, Any]]
 
 
-@dataclass(slots=True)
-class Prepared:
-    request: Request
-    opts: CallOptions
-    structured: Structured | None
-    loop: LoopSettings | None  # set when function tools run in a loop
-    retries: int = 0
+class Prepared(Slotted):
+    """One call, ready for its program: the request, its options, how structured output
+    travels, the tool loop's settings (function tools only) and the structured retries."""
+
+    __slots__ = ("loop", "opts", "request", "retries", "structured")
+
+    def __init__(
+        self,
+        request: Request,
+        opts: CallOptions,
+        structured: Structured | None,
+        loop: LoopSettings | None,
+        retries: int = 0,
+    ) -> None:
+        self.request = request
+        self.opts = opts
+        self.structured = structured
+        self.loop = loop
+        self.retries = retries
 
 
-@dataclass(slots=True, frozen=True)
-class Arguments:
-    """A call's keyword arguments (or an ``LLM``'s defaults) sorted by where they go."""
+class Arguments(Slotted):
+    """A call's keyword arguments (or an ``LLM``'s defaults) sorted by where they go. Never
+    changed once made: an ``LLM``'s are shared by all its calls."""
 
-    params: dict[str, Any]  # Request fields
-    call: dict[str, Any]  # per-call options (CALL_FIELDS)
-    loop: dict[str, Any]  # the tool loop's settings (LOOP_FIELDS)
-    shape: dict[str, Any]  # system, tools, response_format: what ``prepare`` builds from
+    __slots__ = ("call", "loop", "params", "shape")
+
+    def __init__(
+        self,
+        params: dict[str, Any],  # Request fields
+        call: dict[str, Any],  # per-call options (CALL_FIELDS)
+        loop: dict[str, Any],  # the tool loop's settings (LOOP_FIELDS)
+        shape: dict[str, Any],  # system, tools, response_format: what ``prepare`` builds from
+    ) -> None:
+        self.params = params
+        self.call = call
+        self.loop = loop
+        self.shape = shape
 
     def under(self, call: Arguments) -> Arguments:
         """These defaults under a call's own arguments (the call's win)."""

@@ -16,10 +16,10 @@ module that fails half-way through its import is not executed again on every ``L
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from .._contract import Provider, check_provider_class
 from .._errors import ConfigurationError
+from .._slotted import Slotted
 from ._lazy_target import find_target, import_target, split_target
 
 __all__ = ["ProviderEntry", "check_provider_name"]
@@ -39,16 +39,26 @@ def _split_target(target: str, plugin: str) -> tuple[str, str]:
     return split_target(target, plugin, "provider", "package.module:Class")
 
 
-@dataclass(slots=True)
-class ProviderEntry:
+class ProviderEntry(Slotted):
     """A provider name, the plugin that registered it, and its class or where to import it."""
 
-    name: str
-    plugin: str
-    target: str  # "package.module:Class", for a class handed over directly too (for tracing)
-    lazy: bool
-    _cls: type[Provider] | None = field(default=None, repr=False)
-    _failure: tuple[str, BaseException | None] | None = field(default=None, repr=False)
+    _fields = ("name", "plugin", "target", "lazy")
+    __slots__ = (*_fields, "_cls", "_failure")
+
+    def __init__(
+        self,
+        name: str,
+        plugin: str,
+        target: str,  # "package.module:Class", for a class handed over directly too (tracing)
+        lazy: bool,
+        _cls: type[Provider] | None = None,
+    ) -> None:
+        self.name = name
+        self.plugin = plugin
+        self.target = target
+        self.lazy = lazy
+        self._cls = _cls
+        self._failure: tuple[str, BaseException | None] | None = None
 
     @classmethod
     def of_class(cls, provider: object, plugin: str, name: str | None = None) -> ProviderEntry:

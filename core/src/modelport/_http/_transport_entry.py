@@ -17,11 +17,11 @@ not executed again for every ``LLM``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from .._errors import ConfigurationError
 from .._host._lazy_target import describe, find_target, import_target, split_target
+from .._slotted import Slotted
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -75,16 +75,26 @@ def _split_target(target: str, plugin: str) -> tuple[str, str]:
     return split_target(target, plugin, "transport", "package.module:Factory")
 
 
-@dataclass(slots=True)
-class TransportEntry:
+class TransportEntry(Slotted):
     """A transport name, the plugin that registered it, and its factory or where to import it."""
 
-    name: str
-    plugin: str
-    target: str  # "package.module:Factory", for a factory handed over directly too (tracing)
-    lazy: bool
-    _factory: Callable[[], object] | None = field(default=None, repr=False)
-    _failure: tuple[str, BaseException | None] | None = field(default=None, repr=False)
+    _fields = ("name", "plugin", "target", "lazy")
+    __slots__ = (*_fields, "_factory", "_failure")
+
+    def __init__(
+        self,
+        name: str,
+        plugin: str,
+        target: str,  # "package.module:Factory", for a factory handed over directly too
+        lazy: bool,
+        _factory: Callable[[], object] | None = None,
+    ) -> None:
+        self.name = name
+        self.plugin = plugin
+        self.target = target
+        self.lazy = lazy
+        self._factory = _factory
+        self._failure: tuple[str, BaseException | None] | None = None
 
     @classmethod
     def of_target(cls, target: str, plugin: str, name: str | None) -> TransportEntry:

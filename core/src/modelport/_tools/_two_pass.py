@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -114,7 +113,7 @@ def two_pass_program(engine: Engine, p: Prepared, streaming: bool) -> Program:
         ),
         {},
     )
-    p = replace(p, request=keyed.request)  # remote images fetched once, for both passes
+    p = p.replaced(request=keyed.request)  # remote images fetched once, for both passes
     if keyed.cache_levels is not None:
         hit = keyed.take_hit((yield Blocking(keyed.read_cache)))
         if hit is not None:
