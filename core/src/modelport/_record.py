@@ -17,8 +17,8 @@ the plugin on the provider's.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any, Self
 
 from ._slotted import FrozenSlotted, Slotted
@@ -139,7 +139,9 @@ def _dump(value: Any, json_mode: bool, exclude_none: bool) -> Any:
         return [_dump(v, json_mode, exclude_none) for v in value]
     if isinstance(value, dict):
         return {k: _dump(v, json_mode, exclude_none) for k, v in value.items()}
-    if json_mode and isinstance(value, Decimal):
+    # A Decimal exists only once ``decimal`` was imported (by a Cost): nothing to import here.
+    decimal = sys.modules.get("decimal") if json_mode else None
+    if decimal is not None and isinstance(value, decimal.Decimal):
         return str(value)
     return value
 

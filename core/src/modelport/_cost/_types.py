@@ -2,23 +2,24 @@
 
 Money is ``Decimal`` US dollars: prices are quoted per million tokens, and a batch of small
 calls summed in floats drifts; ``Decimal`` sums exactly and formats as the price list wrote it.
+``decimal`` (its C module: a few milliseconds) is imported when the first ``Cost`` is made, not
+by every program that makes a call: a cost is priced only when it is read.
 """
 
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .._record import Frozen, invalid
 from .._slotted import Slotted
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from .._response import Usage
 
 __all__ = ["Cost", "Priced"]
-
-_ZERO = Decimal(0)
 
 
 class Cost(Frozen):
@@ -40,11 +41,11 @@ class Cost(Frozen):
     def __init__(
         self,
         *,
-        total: Decimal | int | str = _ZERO,
-        input: Decimal | int | str = _ZERO,
-        output: Decimal | int | str = _ZERO,
-        cache_read: Decimal | int | str = _ZERO,
-        cache_write: Decimal | int | str = _ZERO,
+        total: Decimal | int | str = 0,
+        input: Decimal | int | str = 0,
+        output: Decimal | int | str = 0,
+        cache_read: Decimal | int | str = 0,
+        cache_write: Decimal | int | str = 0,
     ) -> None:
         for name, value in (
             ("total", total),
@@ -107,6 +108,8 @@ class Priced(Slotted):
 
 def _money(field: str, value: object) -> Decimal:
     """Dollars as a ``Decimal``; a float is taken by its shortest repr, not its binary value."""
+    from decimal import Decimal
+
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int | float | str) and not isinstance(value, bool):
