@@ -77,10 +77,7 @@ from ._errors import (
     ProviderServerError,
     RateLimitError,
 )
-from ._http._sse import SSEDecoder, SSEEvent
-from ._http._sse_stream import SSEResponseDecoder
 from ._lazy import lazy_attribute
-from ._limits._backend import LimitBackend, LimitGrant
 from ._limits._headers import (
     ANTHROPIC_LIMIT_HEADERS,
     OPENAI_LIMIT_HEADERS,
@@ -108,6 +105,9 @@ from ._wire import (
 
 if TYPE_CHECKING:
     from ._anthropic_cache import add_cache_breakpoints, anthropic_usage, cache_control
+    from ._http._sse import SSEDecoder, SSEEvent
+    from ._http._sse_stream import SSEResponseDecoder
+    from ._limits._backend import LimitBackend, LimitGrant
     from ._profiles._reports import parse_server_profile, server_profile_requests
 
 __all__ = [
@@ -192,9 +192,15 @@ __all__ = [
     "server_profile_requests",
 ]
 
-# Helpers only some plugins use (Anthropic-shaped bodies, server profile reports) load on first
-# access, so a plugin that never touches them does not pay for them on its first call.
+# Helpers only some plugins use (Anthropic-shaped bodies, server profile reports, SSE streams,
+# limit backends) load on first access, so a plugin that never touches them does not pay for
+# them on its first call: a whole answer needs no SSE decoder, a call without limits no backend.
 _LAZY = {
+    "SSEDecoder": "._http._sse",
+    "SSEEvent": "._http._sse",
+    "SSEResponseDecoder": "._http._sse_stream",
+    "LimitBackend": "._limits._backend",
+    "LimitGrant": "._limits._backend",
     "add_cache_breakpoints": "._anthropic_cache",
     "anthropic_usage": "._anthropic_cache",
     "cache_control": "._anthropic_cache",
