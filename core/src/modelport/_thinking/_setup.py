@@ -4,6 +4,10 @@ Patterns come from plugins through the ``register_thinking`` hook (the built-in 
 ``<think>``, ``<thinking>``, ``[THINK]``), plus the user's ``thinking=CustomThinkingToken(...)``.
 ``thinking=False`` turns inline-tag parsing off. Structured-output calls are never parsed:
 tags inside JSON string values are payload, not reasoning.
+
+A setting is tag pairs (strings) until text holds a character a tag can start with: only then
+are the pattern objects made and the parser imported, so a first call whose answer has no tag
+loads none of it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class ThinkingSetup:
         "_host",
         "_key_parts",
         "_model",
+        "_pairs",
         "_patterns",
         "_provider",
         "_tag_start",
@@ -46,35 +51,46 @@ class ThinkingSetup:
             raise ConfigurationError(
                 "thinking= must be True, False or a modelport.thinking.CustomThinkingToken"
             )
-        self._patterns: tuple[Any, ...] | None = None
-        self._from_beginning: Any = False
+        self._pairs: tuple[tuple[str, str], ...] | None = None
+        self._from_beginning: tuple[str, str] | bool = False  # a pair: that block is open
+        # The pairs as ThinkingPatterns, and from_beginning as one: made for the first parse.
+        self._patterns: tuple[tuple[Any, ...], Any] | None = None
         # Finds a character a tag can start with (any case); None: no tag to find.
         self._tag_start: Callable[[str], object] | None = None
         self._key_parts: dict[bool, dict[str, Any]] = {}
 
-    def _resolve(self) -> tuple[Any, ...]:
-        if self._patterns is None:
-            from . import ThinkingPattern
-
-            patterns: list[Any] = []
+    def _resolve(self) -> tuple[tuple[str, str], ...]:
+        """The (start, end) tag pairs that apply to this model, the user's first."""
+        if self._pairs is None:
+            pairs: list[tuple[str, str]] = []
             for reg in self._host.registry().thinking:
                 if reg.models is None or reg.models(self._provider, self._model):
-                    patterns.append(ThinkingPattern(reg.start, reg.end))
+                    pairs.append(_tag_pair(reg.start, reg.end))
             custom = self._custom
             if custom is not None:
                 if custom.start_token:
-                    mine = ThinkingPattern(custom.start_token, custom.end_token)
-                    patterns.insert(0, mine)
+                    mine = (custom.start_token, custom.end_token)
+                    pairs.insert(0, mine)
                     self._from_beginning = mine if custom.from_beginning else False
                 else:
                     self._from_beginning = bool(custom.from_beginning)
-            self._patterns = tuple(dict.fromkeys(patterns))
-            firsts = {tag[0] for p in self._patterns for tag in (p.start, p.end) if tag}
+            self._pairs = tuple(dict.fromkeys(pairs))
+            firsts = {tag[0] for pair in self._pairs for tag in pair}
             chars = firsts | {c.upper() for c in firsts} | {c.lower() for c in firsts}
             if chars:
                 self._tag_start = re.compile(
                     "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
                 ).search
+        return self._pairs
+
+    def _parsing(self) -> tuple[tuple[Any, ...], Any]:
+        """The patterns and ``from_beginning`` as the parser takes them."""
+        if self._patterns is None:
+            from ._types import ThinkingPattern
+
+            patterns = tuple(ThinkingPattern(start, end) for start, end in self._resolve())
+            fb = self._from_beginning
+            self._patterns = (patterns, ThinkingPattern(*fb) if isinstance(fb, tuple) else fb)
         return self._patterns
 
     def key_part(self, request: Request) -> dict[str, Any]:
@@ -86,9 +102,9 @@ class ThinkingSetup:
             if not active:
                 part = {"thinking": False}
             else:
-                patterns = [[p.start, p.end] for p in self._resolve()]
+                patterns = [list(pair) for pair in self._resolve()]
                 fb = self._from_beginning
-                start = [fb.start, fb.end] if hasattr(fb, "start") else bool(fb)
+                start = list(fb) if isinstance(fb, tuple) else bool(fb)
                 part = {"thinking": patterns, "from_beginning": start}
             self._key_parts[active] = part
         return part
@@ -99,9 +115,10 @@ class ThinkingSetup:
     def parser_for(self, request: Request, opts: CallOptions) -> Any:
         if not self.active(request):
             return None
-        from . import ThinkingParser
+        from ._parser import ThinkingParser
 
-        return ThinkingParser(self._resolve(), from_beginning=self._from_beginning)
+        patterns, from_beginning = self._parsing()
+        return ThinkingParser(patterns, from_beginning=from_beginning)
 
     def apply(self, response: Response, request: Request, opts: CallOptions) -> None:
         """Split inline tags out of a whole (non-streamed) answer."""
@@ -111,9 +128,10 @@ class ThinkingSetup:
         start = self._tag_start
         if not self._from_beginning and (start is None or start(text) is None):
             return  # no tag can start anywhere in this text: nothing to split (the common case)
-        from . import split_thinking
+        from ._parser import split_thinking
 
-        split = split_thinking(response.text, self._resolve(), from_beginning=self._from_beginning)
+        patterns, from_beginning = self._parsing()
+        split = split_thinking(response.text, patterns, from_beginning=from_beginning)
         if not split.reasoning and split.answer == response.text:
             return
         response.text = split.answer
@@ -127,3 +145,12 @@ class ThinkingSetup:
             if message.role == "assistant":
                 message.content = response.text or None
                 message.reasoning = response.reasoning
+
+
+def _tag_pair(start: object, end: object) -> tuple[str, str]:
+    """A registered pair, checked as ``ThinkingPattern`` checks it (before one is made)."""
+    if not isinstance(start, str) or not isinstance(end, str):
+        raise ConfigurationError("thinking tags must be strings")
+    if not start or not end:
+        raise ConfigurationError("thinking tags must not be empty")
+    return start, end

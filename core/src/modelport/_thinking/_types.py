@@ -11,6 +11,7 @@ from typing import Literal, NamedTuple
 
 from .._errors import ConfigurationError
 from .._slotted import Slotted
+from ._builtin import BUILTIN_TAGS
 
 __all__ = ["BUILTIN_PATTERNS", "PieceKind", "ThinkingPattern", "ThinkingPiece", "ThinkingSplit"]
 
@@ -32,10 +33,8 @@ class ThinkingPattern:
             raise ConfigurationError("thinking tags must not be empty")
 
 
-BUILTIN_PATTERNS: tuple[ThinkingPattern, ...] = (
-    ThinkingPattern("<think>", "</think>"),
-    ThinkingPattern("<thinking>", "</thinking>"),
-    ThinkingPattern("[THINK]", "[/THINK]"),
+BUILTIN_PATTERNS: tuple[ThinkingPattern, ...] = tuple(
+    ThinkingPattern(start, end) for start, end in BUILTIN_TAGS
 )
 
 
