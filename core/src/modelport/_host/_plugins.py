@@ -39,9 +39,8 @@ from .._markers import PROJECT
 from ._registry import CacheRegistration, Registry, ThinkingRegistration, collect, report_problem
 
 if TYPE_CHECKING:
-    from importlib.metadata import Distribution
-
     from .._http._transport import Transport
+    from ._entry_points import FoundEntryPoint
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -139,7 +138,7 @@ class PluginHost:
         self._lock = threading.RLock()
         self._loaded = False
         self._info: dict[str, PluginInfo] = {}
-        self._dists: dict[str, Distribution] = {}  # where an entry-point plugin came from
+        self._dists: dict[str, FoundEntryPoint] = {}  # where an entry-point plugin came from
         self._registry: Registry | None = None
         self._problems: dict[str, list[str]] = {}  # per plugin, from the last collection
         self._impl_cache: dict[str, bool] = {}
@@ -213,9 +212,8 @@ class PluginHost:
             if self.allow is not None and ep.name not in self.allow:
                 self._skipped(ep.name, "not in the allow-list")
                 continue
-            # Versions are read when ``plugins()`` shows them (a METADATA parse: 0.4 ms each).
-            if ep.dist is not None:
-                self._dists[ep.name] = ep.dist
+            # Versions are read when ``plugins()`` shows them (a METADATA read each).
+            self._dists[ep.name] = ep
             self._add(ep.name, ep.load, ep.value, version=None, builtin=False)
 
     def _skipped(self, name: str, why: str) -> None:
@@ -356,7 +354,7 @@ class PluginHost:
             out.append(
                 replace(
                     info,
-                    version=dist.version if dist is not None else info.version,
+                    version=dist.version() if dist is not None else info.version,
                     error="; ".join(problems) or None,
                     providers=served,
                     transports=carried,
