@@ -200,6 +200,14 @@ class HttpxTransport:
     called never imports httpx2. The async client belongs to the event loop that created it; a
     call from another loop (``asyncio.run`` twice, or the sync tool loop's background loop) gets
     its own client instead of a broken pool.
+
+    An ``http://`` request (a local server: LM Studio, llama.cpp, vLLM, Ollama) does no TLS, yet
+    every httpx2 client loads the CA certificates when it is made: 20-45 ms, most of a first
+    call's cost after the imports. So with the default options such requests go through clients
+    whose SSL context loads none; ``https://`` requests always use fully verified ones.
+    Redirects are never followed, and a proxy reached over TLS (``HTTP_PROXY=https://...``) is
+    verified all the same: httpx2 gives a proxy its own default context, whatever ``verify``
+    says (tests/core/test_httpx_transport.py holds both).
     """
 
     def __init__(
@@ -212,6 +220,12 @@ class HttpxTransport:
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
             weakref.WeakKeyDictionary()
         )
+        # The same for http:// requests, whose clients verify nothing (they never do TLS).
+        self._plain_ok = not self._options  # a configured client is used as configured
+        self._sync_plain: httpx2.Client | None = None
+        self._async_plain: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, httpx2.AsyncClient
+        ] = weakref.WeakKeyDictionary()
         self._closing: set[asyncio.Task[None]] = set()
 
     def _limits(self) -> httpx2.Limits:
@@ -222,28 +236,38 @@ class HttpxTransport:
             max_keepalive_connections=min(self._max_connections, 256),
         )
 
-    def _sync_client(self) -> httpx2.Client:
+    def _sync_client(self, url: str) -> httpx2.Client:
+        if self._plain_ok and url.startswith("http://"):
+            if self._sync_plain is not None:
+                return self._sync_plain
+            import httpx2
+
+            self._sync_plain = httpx2.Client(limits=self._limits(), verify=False)
+            return self._sync_plain
         if self._sync is None:
             import httpx2
 
             self._sync = httpx2.Client(limits=self._limits(), **self._options)
         return self._sync
 
-    def _async_client(self) -> httpx2.AsyncClient:
+    def _async_client(self, url: str) -> httpx2.AsyncClient:
         import asyncio
 
         loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
+        plain = self._plain_ok and url.startswith("http://")
+        clients = self._async_plain if plain else self._async
+        client = clients.get(loop)
         if client is None:
             import httpx2
 
-            client = self._async[loop] = httpx2.AsyncClient(limits=self._limits(), **self._options)
+            options: dict[str, Any] = {"verify": False} if plain else self._options
+            client = clients[loop] = httpx2.AsyncClient(limits=self._limits(), **options)
         return client
 
     def send(self, request: WireRequest, timeouts: Timeouts) -> RawResponse:
         import httpx2
 
-        client = self._sync_client()
+        client = self._sync_client(request.url)
         req = _build(client, request, timeouts)
         try:
             return _SyncResponse(client.send(req, stream=True))
@@ -253,7 +277,7 @@ class HttpxTransport:
     async def asend(self, request: WireRequest, timeouts: Timeouts) -> AsyncRawResponse:
         import httpx2
 
-        client = self._async_client()
+        client = self._async_client(request.url)
         req = _build(client, request, timeouts)
         try:
             return _AsyncResponse(await client.send(req, stream=True))
@@ -261,10 +285,11 @@ class HttpxTransport:
             raise _translate(exc, before_response=True) from None
 
     def close(self) -> None:
-        if self._sync is not None:
-            self._sync.close()
-            self._sync = None
-        if not self._async:
+        for sync in (self._sync, self._sync_plain):
+            if sync is not None:
+                sync.close()
+        self._sync = self._sync_plain = None
+        if not self._async and not self._async_plain:
             return
         import asyncio
 
@@ -272,7 +297,8 @@ class HttpxTransport:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        clients, self._async = list(self._async.items()), weakref.WeakKeyDictionary()
+        clients = [*self._async.items(), *self._async_plain.items()]
+        self._async, self._async_plain = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()
         for loop, client in clients:
             if loop.is_closed():
                 continue  # its connections went with the loop
@@ -288,7 +314,9 @@ class HttpxTransport:
     async def aclose(self) -> None:
         import asyncio
 
-        client = self._async.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
+        loop = asyncio.get_running_loop()
+        for clients in (self._async, self._async_plain):
+            client = clients.pop(loop, None)
+            if client is not None:
+                await client.aclose()
         self.close()
