@@ -19,7 +19,6 @@ pass thinks and answers freely, and the second pass uses the strategy to structu
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from .._errors import (
@@ -31,6 +30,7 @@ from .._errors import (
 from .._messages import Message
 from .._request import ResponseFormat, ToolSpec
 from .._response import Response
+from .._slotted import Slotted
 
 __all__ = ["Structured", "parse_structured", "resolve_response_format"]
 
@@ -38,13 +38,16 @@ Strategy = Literal["json_schema", "tool", "prompt"]
 STRATEGIES = ("json_schema", "tool", "prompt")
 
 
-@dataclass(slots=True)
-class Structured:
-    """What a call with ``response_format`` needs: the spec and how it travels."""
+class Structured(Slotted):
+    """What a call with ``response_format`` needs: the spec and how it travels. (Loaded by
+    every first call, used only by structured ones: a plain class, not a dataclass.)"""
 
-    spec: Any  # _schema.OutputSpec
-    strategy: Strategy
-    two_pass: bool = False
+    __slots__ = ("spec", "strategy", "two_pass")
+
+    def __init__(self, spec: Any, strategy: Strategy, two_pass: bool = False) -> None:
+        self.spec = spec  # _schema.OutputSpec
+        self.strategy = strategy
+        self.two_pass = two_pass
 
     def request_fields(self) -> dict[str, Any]:
         """The Request fields of the call itself (none for a two-pass call's free first pass)."""
