@@ -25,6 +25,7 @@ THIRD_PARTY = (
     "asyncio",  # a sync call runs no event loop
     "boto3",
     "botocore",
+    "decimal",  # a cost is priced only when read (and msgspec, not used here, imports it)
     "genai_prices",
     "msgspec",  # streams only
     "openai",
@@ -39,11 +40,15 @@ THIRD_PARTY = (
 CORE = (
     "modelport._bgloop",
     "modelport._fn",
+    "modelport._http._sse",  # a whole answer has no stream to decode
+    "modelport._limits._backend",  # no limits were given
     "modelport._new_plugin",
     "modelport._profiles._fetch",
     "modelport._tools._exec",
     "modelport._tools._loop",
     "modelport._tools._schema",
+    "modelport._thinking._config",  # an answer without a tag's first character is not parsed
+    "modelport._thinking._parser",
     "modelport.cli",
     "modelport.testing",
 )
@@ -123,6 +128,7 @@ def test_the_first_call_imports_no_core_module_it_does_not_use(first_call: set[s
             "modelport_otel",
             ["modelport_otel._active", "modelport_otel._settings", "modelport_otel.plugin"],
         ),
+        ("modelport_redis", ["modelport_redis.plugin"]),
     ],
 )
 def test_installed_plugins_stay_unloaded_until_configured(
@@ -140,3 +146,30 @@ def test_a_sync_stream_runs_without_asyncio(tmp_path: Path) -> None:
         modules = imported_by_first_call(server.base_url, tmp_path, FIRST_STREAM)
     assert "modelport._http._sse_stream" in modules
     assert not loaded(modules, "asyncio")
+
+
+FIRST_AIOHTTP_CALL = """
+import asyncio, json, sys
+import modelport as mp
+
+async def main():
+    async with mp.LLM("openai-chat:m", base_url=sys.argv[1], api_key="sk-test",
+                      transport="aiohttp") as llm:
+        assert (await llm.acomplete("hi")).text == "ok"
+
+asyncio.run(main())
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_finding_the_plugins_imports_no_importlib_metadata(tmp_path: Path) -> None:
+    """The entry points are read from the distributions' files: a program that sends with
+    aiohttp never loads ``importlib.metadata`` (httpx2 imports it itself, aiohttp does not)."""
+    if importlib.util.find_spec("modelport_aiohttp") is None:
+        pytest.skip("modelport-aiohttp is not installed")
+    with ScriptedServer() as server:
+        server.add(chat_completion())
+        modules = imported_by_first_call(server.base_url, tmp_path, FIRST_AIOHTTP_CALL)
+    assert "modelport_aiohttp" in modules and "modelport_openai_chat" in modules
+    assert not loaded(modules, "importlib.metadata")
+    assert not loaded(modules, "httpx2")

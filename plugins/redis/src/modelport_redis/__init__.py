@@ -8,8 +8,22 @@ import redis: that happens on the first limit that uses it.
 
 from __future__ import annotations
 
-from ._backend import RedisLimits
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._backend import RedisLimits
 
 __version__ = "0.1.0"
 
 __all__ = ["RedisLimits", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """``RedisLimits`` loads on first use: the entry point imports this package on every
+    program's first call, most of which set no limits."""
+    if name == "RedisLimits":
+        from ._backend import RedisLimits
+
+        globals()[name] = RedisLimits
+        return RedisLimits
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
