@@ -40,10 +40,13 @@ def llama_plain() -> Iterator[LlamaServer]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_plugin_host() -> Iterator[None]:
-    """Each test sees a plugin host built from the current environment."""
+def _fresh_plugin_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test sees a plugin host built from the current environment, with an L1 cache of
+    its own: a cache key names the server's port, and a scripted server may get a port an
+    earlier test's server had, whose entries would then answer this test's calls."""
     from modelport.plugins import reset
 
+    monkeypatch.setenv("MODELPORT_CACHE_DIR", str(tmp_path / "modelport-cache"))
     reset()
     yield
     reset()
