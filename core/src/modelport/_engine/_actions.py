@@ -43,6 +43,7 @@ __all__ = [
     "Send",
     "Sleep",
     "TakeKey",
+    "WAITING",
 ]
 
 
@@ -271,3 +272,9 @@ class Done(Slotted):
 
     def __init__(self, value: Any) -> None:
         self.value = value
+
+
+# The actions that wait: once an abort fired, a driver ends the program at the next of them.
+WAITING = frozenset(
+    {Send, ReadBody, OpenChunks, NextChunk, Sleep, RunTools, JoinFlight, Ask, Acquire, TakeKey}
+)

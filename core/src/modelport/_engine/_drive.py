@@ -1,10 +1,11 @@
-"""The two drivers of a call program: blocking I/O for the sync API, awaits for the async one.
+"""The sync driver of a call program: blocking I/O, for the sync API.
 
-They are the only code that differs between sync and async calls, and they only perform the
-requests of ``_actions``: send, read (under the call's deadlines), sleep, run blocking work,
-join a single flight. Whatever the program does with results and failures is written once, in
-``_program``. A driver closes every response it opened, however the program ends (finished,
-failed, or closed early by a caller that stopped iterating).
+The drivers (this one; ``_drive_async``'s two) are the only code that differs between sync and
+async calls, and they only perform the requests of ``_actions``: send, read (under the call's
+deadlines), sleep, run blocking work, join a single flight. Whatever the program does with
+results and failures is written once, in ``_program``. A driver closes every response it
+opened, however the program ends (finished, failed, or closed early by a caller that stopped
+iterating).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import inspect
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from .._events import StreamEvent
-from ._abort import Aborted, AbortSignal, AsyncInterrupt
+from ._abort import Aborted, AbortSignal
 from ._actions import (
+    WAITING,
     Acquire,
     Ask,
     Blocking,
@@ -36,42 +38,17 @@ from ._actions import (
     Sleep,
     TakeKey,
 )
-from ._drive_reads import (
-    AsyncChunks,
-    SyncChunks,
-    close_sync,
-    read_async,
-    read_body_async,
-    read_body_sync,
-    read_sync,
-)
-from ._drive_waits import AsyncFlights, Ledger, SyncFlights, acquire_async, acquire_sync, key_wait
+from ._drive_reads import SyncChunks, close_sync, read_body_sync, read_sync
+from ._drive_waits import Ledger, SyncFlights, acquire_sync, key_wait
 
-# asyncio is imported inside the async functions, not here: a sync call must not pay for it.
 if TYPE_CHECKING:
     from .._http._transport import Transport
     from ._program import Program
 
-__all__ = [
-    "AsyncFlights",
-    "Start",
-    "SyncFlights",
-    "drive_async",
-    "drive_sync",
-    "run_async",
-    "run_sync",
-]
+__all__ = ["SyncFlights", "drive_sync", "run_sync"]
 
 
 _ABORTED = object()  # put into a turn's inbox by an abort
-
-# What makes a call's program and its abort signal, when a driver should do it on its first step.
-Start = Callable[[], "tuple[Program, AbortSignal | None]"]
-
-
-_WAITING = frozenset(
-    {Send, ReadBody, OpenChunks, NextChunk, Sleep, RunTools, JoinFlight, Ask, Acquire, TakeKey}
-)
 
 
 async def _awaited(value: Any) -> Any:
@@ -122,7 +99,7 @@ def drive_sync(
                 for ev in action:  # noqa: UP028  (not yield from: a value sent here is ignored)
                     yield ev
                 continue
-            if abort is not None and abort.aborted and kind in _WAITING:
+            if abort is not None and abort.aborted and kind in WAITING:
                 error = Aborted(abort.reason or "aborted")
                 continue
             try:
@@ -225,154 +202,3 @@ def run_sync(
             next(driver)
         except StopIteration as stop:
             return stop.value
-
-
-# -- async ---------------------------------------------------------------------------------------
-
-
-async def drive_async(
-    program: Program | Start,
-    transport: Transport,
-    flights: AsyncFlights,
-    result: list[Any] | None = None,
-    abort: AbortSignal | None = None,
-) -> AsyncGenerator[StreamEvent, Any]:
-    """Run ``program`` with awaits: yields its events; its result (the ``Response``) is
-    appended to ``result`` (an async generator cannot return a value).
-
-    ``program`` may be a ``Start`` instead: what makes the program and its abort signal, called
-    on the first step, so ``LLM.astream`` is this generator itself (no second async generator
-    relaying every event) and still prepares nothing until it is iterated.
-
-    Cancellation is thrown into the program like any failure, so its cleanup runs, and the
-    driver then closes what is still open. ``abort``: when it fires while this driver awaits,
-    the await is cancelled (only then: never the caller's own code between two events) and the
-    program gets ``Aborted`` there.
-    """
-    import asyncio
-
-    if callable(program):  # a Start (a generator object is not callable)
-        program, abort = program()
-    opened: list[Any] = []
-    owed: Ledger | None = None  # grants and keys to give back
-    value: Any = None
-    error: BaseException | None = None
-    # Only a call that can be aborted carries the means: 200 calls in flight are 200 of each.
-    guard = AsyncInterrupt(abort) if abort is not None else None
-    try:
-        while True:
-            try:
-                action = program.send(value) if error is None else program.throw(error)
-            except StopIteration as stop:
-                if result is not None:
-                    result.append(stop.value)
-                return
-            value = error = None
-            kind = type(action)
-            if kind is list:
-                for ev in action:
-                    yield ev
-                continue
-            if abort is not None and abort.aborted and kind in _WAITING:
-                error = Aborted(abort.reason or "aborted")
-                continue
-            if guard is not None:
-                guard.waiting = True
-            try:
-                if kind is NextChunk:
-                    try:  # not anext(it, None): that wraps every chunk's await in one more object
-                        value = await action.handle.it.__anext__()
-                    except StopAsyncIteration:
-                        value = None
-                elif kind is Send:
-                    value = await transport.asend(action.wire, action.timeouts)
-                    opened.append(value)
-                elif kind is OpenChunks:
-                    value = AsyncChunks(action.raw, read_async(action.call, action.raw))
-                    opened.remove(action.raw)
-                    opened.append(value)
-                elif kind is ReadBody:
-                    raw = action.raw
-                    try:
-                        value = await read_body_async(action.call, raw)
-                    finally:
-                        opened.remove(raw)
-                        await raw.aclose()
-                elif kind is Close:
-                    if action.handle in opened:
-                        opened.remove(action.handle)
-                        await action.handle.aclose()
-                elif kind is Blocking:
-                    value = await asyncio.to_thread(action.fn)
-                elif kind is Sleep:
-                    await asyncio.sleep(action.seconds)
-                elif kind is Acquire:
-                    value = await acquire_async(action)
-                    owed = owed or Ledger()
-                    owed.held.append(Release(action.limiter, value, None))
-                elif kind is Release:
-                    if owed is not None:
-                        owed.release(action)
-                elif kind is TakeKey:
-                    while True:
-                        value, wait = action.pool.take()
-                        if value is not None:
-                            break
-                        await asyncio.sleep(key_wait(action, wait))
-                    owed = owed or Ledger()
-                    owed.lent.append((action.pool, value))
-                elif kind is ReturnKey:
-                    if owed is not None:
-                        owed.give_back(action)
-                elif kind is JoinFlight:
-                    value = await flights.join(action.key, action.deadline)
-                elif kind is LeaveFlight:
-                    flights.leave(action.key)
-                elif kind is Ask:
-                    value = yield action.event
-                elif kind is RunTools:
-                    from .._tools._turns import AsyncQuestion, run_turn_async
-
-                    async for item in run_turn_async(action):
-                        if isinstance(item, Done):
-                            value = item.value
-                        elif isinstance(item, AsyncQuestion):  # a generator tool's review
-                            item.answer((yield item.event))
-                        else:
-                            yield item
-                elif kind is Resolve:
-                    value = action.fn(*action.args)
-                    if inspect.isawaitable(value):
-                        value = await value
-                else:
-                    raise TypeError(f"unknown program action {action!r}")
-            except (Exception, asyncio.CancelledError) as exc:
-                if guard is not None and guard.fired(exc):
-                    exc = Aborted(guard.reason)
-                error = exc
-            finally:
-                if guard is not None:
-                    guard.waiting = False
-    finally:
-        if guard is not None:
-            guard.unsubscribe()
-        for handle in opened:
-            try:
-                await handle.aclose()
-            except Exception:
-                pass
-        if owed is not None:
-            owed.settle()
-        program.close()
-
-
-async def run_async(
-    program: Program,
-    transport: Transport,
-    flights: AsyncFlights,
-    abort: AbortSignal | None = None,
-) -> Any:
-    result: list[Any] = []
-    async for _ in drive_async(program, transport, flights, result, abort):
-        pass
-    return result[0]

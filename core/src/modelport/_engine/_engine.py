@@ -16,15 +16,9 @@ from .._messages import messages_have_images
 from .._request import Request
 from ._call import Call
 from ._call_setup import CallOptions, CallSetup
-from ._drive import (
-    AsyncFlights,
-    Start,
-    SyncFlights,
-    drive_async,
-    drive_sync,
-    run_async,
-    run_sync,
-)
+from ._drive import SyncFlights, drive_sync, run_sync
+from ._drive_async import Start, drive_async, run_async
+from ._drive_waits import AsyncFlights
 from ._observe import CallInfo, start_watch, watched
 from ._program import Program, call_program
 
@@ -111,4 +105,4 @@ class Engine:
     ) -> AsyncGenerator[StreamEvent, Any]:
         """A program's events with awaits; ``program`` may be a ``Start`` (``_drive``), made
         on the first step."""
-        return drive_async(program, self.transport, self._async_flights, None, abort)
+        return drive_async(program, self.transport, self._async_flights, abort)
