@@ -127,7 +127,10 @@ def test_a_proxy_reached_over_tls_is_verified_for_an_http_request(
     monkeypatch: pytest.MonkeyPatch, tls_port: int, variable: str
 ) -> None:
     """The proxy is reached over TLS: its certificate is checked, so the untrusted one fails,
-    though the request itself is http:// (httpx2 gives a proxy its own verifying context)."""
+    though the request itself is http://. The transport's own choice is under test: an http://
+    request goes through a client made with ``verify=False``, which is safe only while httpx2
+    gives a proxy its own verifying context; an httpx2 that applied ``verify`` to proxies
+    would fail this test rather than silently trust any proxy."""
     monkeypatch.setenv(variable, f"https://127.0.0.1:{tls_port}")
     transport = mp.HttpxTransport()
     try:

@@ -63,15 +63,9 @@ def group_entry_points(group: str) -> list[FoundEntryPoint]:
     seen: set[str] = set()
     found: list[FoundEntryPoint] = []
     for root in sys.path:
-        if os.path.basename(root).lower().endswith(".egg"):
+        children = _children(root)
+        if children is None:
             found.extend(_from_importlib(group, root, seen))
-            continue
-        try:
-            children = os.listdir(root or ".")
-        except NotADirectoryError:  # a zip file on the path
-            found.extend(_from_importlib(group, root, seen))
-            continue
-        except OSError:  # missing, or unreadable: importlib.metadata skips it too
             continue
         for child in children:
             low = child.lower()
@@ -90,6 +84,20 @@ def group_entry_points(group: str) -> list[FoundEntryPoint]:
                     for ep_name, value in _parse(text, group)
                 )
     return found
+
+
+def _children(root: str) -> list[str] | None:
+    """The names in a folder of the path; ``None`` for an ``.egg`` or a zip file, whose
+    distributions only ``importlib.metadata`` reads; none for a folder that is missing or
+    unreadable (``importlib.metadata`` skips it too)."""
+    if os.path.basename(root).lower().endswith(".egg"):
+        return None
+    try:
+        return os.listdir(root or ".")
+    except NotADirectoryError:  # a zip file
+        return None
+    except OSError:
+        return []
 
 
 def _normalized(name: str) -> str:

@@ -215,53 +215,45 @@ class HttpxTransport:
     ) -> None:
         self._max_connections = max_connections
         self._options = dict(client_options or {})
-        self._sync: httpx2.Client | None = None
+        # Clients by "plain": True serves http:// requests, verifying nothing (they never do
+        # TLS); a configured client is used as configured, for every URL.
+        self._plain_ok = not self._options
+        self._sync: dict[bool, httpx2.Client] = {}
         # One async client per event loop: a pool belongs to the loop that created it.
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
-            weakref.WeakKeyDictionary()
-        )
-        # The same for http:// requests, whose clients verify nothing (they never do TLS).
-        self._plain_ok = not self._options  # a configured client is used as configured
-        self._sync_plain: httpx2.Client | None = None
-        self._async_plain: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, httpx2.AsyncClient
-        ] = weakref.WeakKeyDictionary()
+        self._async: dict[
+            bool, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient]
+        ] = {True: weakref.WeakKeyDictionary(), False: weakref.WeakKeyDictionary()}
         self._closing: set[asyncio.Task[None]] = set()
 
-    def _limits(self) -> httpx2.Limits:
+    def _new_client_options(self, plain: bool) -> dict[str, Any]:
         import httpx2
 
-        return httpx2.Limits(
+        limits = httpx2.Limits(
             max_connections=self._max_connections,
             max_keepalive_connections=min(self._max_connections, 256),
         )
+        return {"limits": limits, **({"verify": False} if plain else self._options)}
 
     def _sync_client(self, url: str) -> httpx2.Client:
-        if self._plain_ok and url.startswith("http://"):
-            if self._sync_plain is not None:
-                return self._sync_plain
+        plain = self._plain_ok and url.startswith("http://")
+        client = self._sync.get(plain)
+        if client is None:
             import httpx2
 
-            self._sync_plain = httpx2.Client(limits=self._limits(), verify=False)
-            return self._sync_plain
-        if self._sync is None:
-            import httpx2
-
-            self._sync = httpx2.Client(limits=self._limits(), **self._options)
-        return self._sync
+            client = self._sync[plain] = httpx2.Client(**self._new_client_options(plain))
+        return client
 
     def _async_client(self, url: str) -> httpx2.AsyncClient:
         import asyncio
 
-        loop = asyncio.get_running_loop()
         plain = self._plain_ok and url.startswith("http://")
-        clients = self._async_plain if plain else self._async
+        clients = self._async[plain]
+        loop = asyncio.get_running_loop()
         client = clients.get(loop)
         if client is None:
             import httpx2
 
-            options: dict[str, Any] = {"verify": False} if plain else self._options
-            client = clients[loop] = httpx2.AsyncClient(limits=self._limits(), **options)
+            client = clients[loop] = httpx2.AsyncClient(**self._new_client_options(plain))
         return client
 
     def send(self, request: WireRequest, timeouts: Timeouts) -> RawResponse:
@@ -285,11 +277,11 @@ class HttpxTransport:
             raise _translate(exc, before_response=True) from None
 
     def close(self) -> None:
-        for sync in (self._sync, self._sync_plain):
-            if sync is not None:
-                sync.close()
-        self._sync = self._sync_plain = None
-        if not self._async and not self._async_plain:
+        sync, self._sync = self._sync, {}
+        for sync_client in sync.values():
+            sync_client.close()
+        clients = [item for by_loop in self._async.values() for item in by_loop.items()]
+        if not clients:
             return
         import asyncio
 
@@ -297,8 +289,7 @@ class HttpxTransport:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        clients = [*self._async.items(), *self._async_plain.items()]
-        self._async, self._async_plain = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()
+        self._async = {True: weakref.WeakKeyDictionary(), False: weakref.WeakKeyDictionary()}
         for loop, client in clients:
             if loop.is_closed():
                 continue  # its connections went with the loop
@@ -315,8 +306,8 @@ class HttpxTransport:
         import asyncio
 
         loop = asyncio.get_running_loop()
-        for clients in (self._async, self._async_plain):
-            client = clients.pop(loop, None)
+        for by_loop in self._async.values():
+            client = by_loop.pop(loop, None)
             if client is not None:
                 await client.aclose()
         self.close()

@@ -36,7 +36,7 @@ class ThinkingSetup:
         "_key_parts",
         "_model",
         "_pairs",
-        "_patterns",
+        "_parser_args",
         "_provider",
         "_tag_start",
     )
@@ -53,8 +53,9 @@ class ThinkingSetup:
             )
         self._pairs: tuple[tuple[str, str], ...] | None = None
         self._from_beginning: tuple[str, str] | bool = False  # a pair: that block is open
-        # The pairs as ThinkingPatterns, and from_beginning as one: made for the first parse.
-        self._patterns: tuple[tuple[Any, ...], Any] | None = None
+        # What the parser takes, made for the first parse: the pairs as ThinkingPatterns, and
+        # from_beginning as one (or a bool).
+        self._parser_args: tuple[tuple[Any, ...], Any] | None = None
         # Finds a character a tag can start with (any case); None: no tag to find.
         self._tag_start: Callable[[str], object] | None = None
         self._key_parts: dict[bool, dict[str, Any]] = {}
@@ -85,13 +86,13 @@ class ThinkingSetup:
 
     def _parsing(self) -> tuple[tuple[Any, ...], Any]:
         """The patterns and ``from_beginning`` as the parser takes them."""
-        if self._patterns is None:
+        if self._parser_args is None:
             from ._types import ThinkingPattern
 
             patterns = tuple(ThinkingPattern(start, end) for start, end in self._resolve())
             fb = self._from_beginning
-            self._patterns = (patterns, ThinkingPattern(*fb) if isinstance(fb, tuple) else fb)
-        return self._patterns
+            self._parser_args = (patterns, ThinkingPattern(*fb) if isinstance(fb, tuple) else fb)
+        return self._parser_args
 
     def key_part(self, request: Request) -> dict[str, Any]:
         """What of this setting changes a stored response, for the cache key. The same two
