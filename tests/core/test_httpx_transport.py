@@ -5,6 +5,7 @@ a client that loads no CA certificates, and nothing that can do TLS goes unverif
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import ssl
 import threading
@@ -151,6 +152,22 @@ def test_client_options_apply_to_http_requests_too(server: ScriptedServer) -> No
     finally:
         transport.close()
     assert server.requests[0].headers["x-configured"] == "yes"
+
+
+def test_client_options_may_set_the_pool_limits(server: ScriptedServer) -> None:
+    """The caller's ``limits`` replace the transport's (they used to clash with them)."""
+    import httpx2
+
+    server.add(Reply.json({"ok": True}))
+    limits = httpx2.Limits(max_connections=1, max_keepalive_connections=1)
+    transport = mp.HttpxTransport(client_options={"limits": limits})
+    try:
+        raw = transport.send(_post(server.url + "/v1/x"), mp.Timeouts())
+        assert raw.status == 200
+        assert json.loads(raw.read()) == {"ok": True}
+        raw.close()
+    finally:
+        transport.close()
 
 
 def test_an_llm_on_http_answers_through_the_certificate_free_client(
