@@ -111,7 +111,11 @@ class Message(Record):
         reasoning: str | None = None,
         provider_metadata: Mapping[str, Any] | None = None,
     ) -> None:
-        self.role = check_choice("Message", "role", role, _ROLES)  # type: ignore[assignment]
+        self.role = (
+            role
+            if isinstance(role, str) and role in _ROLES
+            else check_choice("Message", "role", role, _ROLES)  # type: ignore[assignment]
+        )
         if content is None or type(content) is str:
             self.content = content
         elif isinstance(content, list | tuple):

@@ -202,7 +202,7 @@ def check_choice(owner: str, field: str, value: Any, choices: frozenset[str]) ->
 
 def check_dict(owner: str, field: str, value: Any) -> dict[str, Any]:
     """A mapping, copied (so the caller's later edits do not reach the record)."""
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):  # a dict: no ABC check
         return dict(value)
     raise invalid(owner, field, "a dict", value)
 

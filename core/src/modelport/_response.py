@@ -241,7 +241,7 @@ class Response(Record):
         elif not isinstance(usage, Usage):
             usage = Usage.model_validate(usage)
         self.usage = usage
-        if stop_reason is not None:
+        if stop_reason is not None and not (isinstance(stop_reason, str) and stop_reason in _STOPS):
             check_choice("Response", "stop_reason", stop_reason, _STOPS)
         self.stop_reason = stop_reason
         self.raw_stop_reason = (
@@ -279,8 +279,12 @@ class Response(Record):
         self.attempts = (
             attempts if type(attempts) is int else check_int("Response", "attempts", attempts)
         )
-        self.cache_source = check_choice(  # type: ignore[assignment]
-            "Response", "cache_source", cache_source, _SOURCES
+        self.cache_source = (
+            cache_source
+            if cache_source == "miss"  # a new answer: nothing to check
+            else check_choice(  # type: ignore[assignment]
+                "Response", "cache_source", cache_source, _SOURCES
+            )
         )
         self.cache_key = (
             cache_key

@@ -274,6 +274,9 @@ class PluginHost:
         self._impl_cache.clear()
 
     def registry(self) -> Registry:
+        reg = self._registry
+        if reg is not None:  # built: the plugins are loaded (every call asks)
+            return reg
         self.load()
         reg = self._registry
         if reg is None:

@@ -111,7 +111,8 @@ class ThinkingSetup:
         return part
 
     def active(self, request: Request) -> bool:
-        return self._enabled and request.response_format is None and bool(self._resolve())
+        pairs = self._pairs if self._pairs is not None else self._resolve()
+        return self._enabled and request.response_format is None and bool(pairs)
 
     def parser_for(self, request: Request, opts: CallOptions) -> Any:
         if not self.active(request):
