@@ -325,13 +325,14 @@ class Response(Record):
         return self._bill.saved_cost()
 
     def assistant_message(self) -> Message:
-        """The assistant turn to append to a history for the next call."""
+        """The assistant turn to append to a history for the next call (its own copies of the
+        tool calls list and the metadata: ``Message`` copies what it is given)."""
         return Message(
             role="assistant",
             content=self.text or None,
-            tool_calls=list(self.tool_calls),
+            tool_calls=self.tool_calls,
             reasoning=self.reasoning,
-            provider_metadata=dict(self.provider_metadata),
+            provider_metadata=self.provider_metadata,
         )
 
 

@@ -281,9 +281,7 @@ class Call:
         return response
 
     def normalized(self, deltas: list[WireDelta]) -> list[WireDelta]:
-        """Stream deltas after the ``normalize_delta`` hooks (skipped when none exist)."""
-        if not self.setup.host.has_impls("normalize_delta"):
-            return deltas
+        """Stream deltas after the ``normalize_delta`` hooks (its caller asks whether any exist)."""
         out: list[WireDelta] = []
         name = self.setup.provider.name
         for d in deltas:

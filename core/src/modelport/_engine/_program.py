@@ -67,7 +67,17 @@ class StreamAttempt:
     failure is raised, never retried, so no output is duplicated.
     """
 
-    __slots__ = ("asm", "call", "chars", "chunks", "decoder", "first", "reported", "yielded")
+    __slots__ = (
+        "asm",
+        "call",
+        "chars",
+        "chunks",
+        "decoder",
+        "first",
+        "normalizing",
+        "reported",
+        "yielded",
+    )
 
     def __init__(self, call: Call) -> None:
         self.call = call
@@ -76,6 +86,8 @@ class StreamAttempt:
         self.decoder = call._provider_step(
             "stream_decoder", ProviderProtocolError, provider.stream_decoder, call.request
         )
+        # Asked once per attempt, not per chunk: whether any plugin edits stream deltas.
+        self.normalizing = call.setup.host.has_impls("normalize_delta")
         self.first: float | None = None
         self.yielded = False
         self.chunks = 0
@@ -85,7 +97,7 @@ class StreamAttempt:
     def _events(self, deltas: list[WireDelta]) -> list[StreamEvent]:
         add = self.asm.add
         events: list[StreamEvent] = []
-        for d in self.call.normalized(deltas):
+        for d in self.call.normalized(deltas) if self.normalizing else deltas:
             events += add(d)
         if events:
             if not self.yielded:
@@ -315,8 +327,9 @@ def _attempts(call: Call, streaming: bool, ending: bool) -> Program:
             chunks = None
             try:
                 chunks = yield OpenChunks(raw, call)
+                next_chunk = NextChunk(chunks)  # one request, asked again for every chunk
                 while True:
-                    chunk = yield NextChunk(chunks)
+                    chunk = yield next_chunk
                     if chunk is None:
                         break
                     events = attempt.feed(chunk)
