@@ -3,10 +3,11 @@
 Two loops over one program, sharing one ``AsyncIO`` that performs every action: ``drive_async``
 yields the program's events (``astream``), ``run_async`` drops them and returns the result
 (``acomplete``). ``run_async`` is a coroutine, not a consumer of ``drive_async``: an async
-generator per call is registered with the event loop's generator hooks (a weak set, a finalizer)
-and every step crosses one more protocol, about 3 µs a call of the 30 a whole call costs the
-core, which is what 200 calls in flight are made of. Only events and review questions differ
-between the loops; what any action does is written once, in ``AsyncIO.perform``.
+generator per call is registered with the event loop's generator hooks (an entry and a weak
+reference in a weak set, a finalizer) and every step crosses one more protocol, a cost that 200
+calls in flight pay 200 times (docs/design-notes.md, the fifth pass). Only events, review
+questions and a stream's chunks are the loops' own; what any other action does, and how its
+failure reaches the program, is written once, in ``AsyncIO.perform``.
 """
 
 from __future__ import annotations
@@ -85,78 +86,94 @@ class AsyncIO:
             return Aborted(guard.reason)
         return exc
 
-    async def perform(self, kind: type, action: Any) -> Any:
-        """Do one action; its result for the program. Events and ``Ask`` are the loops'."""
-        if kind is NextChunk:
-            try:  # not anext(it, None): that wraps every chunk's await in one more object
-                return await action.handle.it.__anext__()
-            except StopAsyncIteration:
-                return None
-        if kind is Send:
-            raw = await self.transport.asend(action.wire, action.timeouts)
-            self.opened.append(raw)
-            return raw
-        if kind is ReadBody:
-            raw = action.raw
-            try:
-                return await read_body_async(action.call, raw)
-            finally:
-                self.opened.remove(raw)
-                await raw.aclose()
-        if kind is OpenChunks:
-            chunks = AsyncChunks(action.raw, read_async(action.call, action.raw))
-            self.opened.remove(action.raw)
-            self.opened.append(chunks)
-            return chunks
-        if kind is Close:
-            if action.handle in self.opened:
-                self.opened.remove(action.handle)
-                await action.handle.aclose()
-            return None
-        if kind is Blocking:
-            import asyncio
+    async def perform(self, kind: type, action: Any) -> tuple[Any, BaseException | None]:
+        """Do one action: ``(its result, None)``, or ``(None, what to throw into the program)``
+        (the failure; ``Aborted`` when the abort interrupted the wait). A whole call's review
+        question gets no answer and its tools' events are dropped; the event loop
+        (``drive_async``) answers and yields those itself."""
+        guard = self.guard
+        if guard is not None:
+            guard.waiting = True
+        try:
+            if kind is NextChunk:
+                try:  # not anext(it, None): that wraps every chunk's await in one more object
+                    return await action.handle.it.__anext__(), None
+                except StopAsyncIteration:
+                    return None, None
+            if kind is Send:
+                raw = await self.transport.asend(action.wire, action.timeouts)
+                self.opened.append(raw)
+                return raw, None
+            if kind is ReadBody:
+                raw = action.raw
+                try:
+                    return await read_body_async(action.call, raw), None
+                finally:
+                    self.opened.remove(raw)
+                    await raw.aclose()
+            if kind is OpenChunks:
+                chunks = AsyncChunks(action.raw, read_async(action.call, action.raw))
+                self.opened.remove(action.raw)
+                self.opened.append(chunks)
+                return chunks, None
+            if kind is Close:
+                if action.handle in self.opened:
+                    self.opened.remove(action.handle)
+                    await action.handle.aclose()
+                return None, None
+            if kind is Blocking:
+                import asyncio
 
-            return await asyncio.to_thread(action.fn)
-        if kind is Sleep:
-            import asyncio
+                return await asyncio.to_thread(action.fn), None
+            if kind is Sleep:
+                import asyncio
 
-            await asyncio.sleep(action.seconds)
-            return None
-        if kind is Acquire:
-            grant = await acquire_async(action)
-            self.owed = self.owed or Ledger()
-            self.owed.held.append(Release(action.limiter, grant, None))
-            return grant
-        if kind is Release:
-            if self.owed is not None:
-                self.owed.release(action)
-            return None
-        if kind is TakeKey:
-            import asyncio
+                await asyncio.sleep(action.seconds)
+                return None, None
+            if kind is Acquire:
+                grant = await acquire_async(action)
+                self.owed = self.owed or Ledger()
+                self.owed.held.append(Release(action.limiter, grant, None))
+                return grant, None
+            if kind is Release:
+                if self.owed is not None:
+                    self.owed.release(action)
+                return None, None
+            if kind is TakeKey:
+                import asyncio
 
-            while True:
-                key, wait = action.pool.take()
-                if key is not None:
-                    break
-                await asyncio.sleep(key_wait(action, wait))
-            self.owed = self.owed or Ledger()
-            self.owed.lent.append((action.pool, key))
-            return key
-        if kind is ReturnKey:
-            if self.owed is not None:
-                self.owed.give_back(action)
-            return None
-        if kind is JoinFlight:
-            return await self.flights.join(action.key, action.deadline)
-        if kind is LeaveFlight:
-            self.flights.leave(action.key)
-            return None
-        if kind is Resolve:
-            value = action.fn(*action.args)
-            if inspect.isawaitable(value):
-                value = await value
-            return value
-        raise TypeError(f"unknown program action {action!r}")
+                while True:
+                    key, wait = action.pool.take()
+                    if key is not None:
+                        break
+                    await asyncio.sleep(key_wait(action, wait))
+                self.owed = self.owed or Ledger()
+                self.owed.lent.append((action.pool, key))
+                return key, None
+            if kind is ReturnKey:
+                if self.owed is not None:
+                    self.owed.give_back(action)
+                return None, None
+            if kind is JoinFlight:
+                return await self.flights.join(action.key, action.deadline), None
+            if kind is LeaveFlight:
+                self.flights.leave(action.key)
+                return None, None
+            if kind is Resolve:
+                value = action.fn(*action.args)
+                if inspect.isawaitable(value):
+                    value = await value
+                return value, None
+            if kind is Ask:
+                return None, None
+            if kind is RunTools:
+                return await _turn_unwatched(action), None
+            raise TypeError(f"unknown program action {action!r}")
+        except (Exception, _cancelled()) as exc:
+            return None, self.failed(exc)
+        finally:
+            if guard is not None:
+                guard.waiting = False
 
     async def finish(self, program: Program) -> None:
         if self.guard is not None:
@@ -189,12 +206,9 @@ async def drive_async(
     the await is cancelled (only then: never the caller's own code between two events) and the
     program gets ``Aborted`` there.
     """
-    import asyncio
-
     if callable(program):  # a Start (a generator object is not callable)
         program, abort = program()
     io = AsyncIO(transport, flights, abort)
-    guard = io.guard
     value: Any = None
     error: BaseException | None = None
     try:
@@ -208,36 +222,41 @@ async def drive_async(
             if kind is list:
                 for ev in action:
                     yield ev
-                continue
-            if abort is not None and (error := io.stopped(kind)) is not None:
-                continue
-            if guard is not None:
-                guard.waiting = True
-            try:
-                if kind is NextChunk:  # a stream's every chunk: no call into ``perform``
-                    try:
-                        value = await action.handle.it.__anext__()
-                    except StopAsyncIteration:
-                        value = None
-                elif kind is Ask:
-                    value = yield action.event
-                elif kind is RunTools:
-                    from .._tools._turns import AsyncQuestion, run_turn_async
-
-                    async for item in run_turn_async(action):
-                        if isinstance(item, Done):
-                            value = item.value
-                        elif isinstance(item, AsyncQuestion):  # a generator tool's review
-                            item.answer((yield item.event))
-                        else:
-                            yield item
-                else:
-                    value = await io.perform(kind, action)
-            except (Exception, asyncio.CancelledError) as exc:
-                error = io.failed(exc)
-            finally:
+            elif abort is not None and (error := io.stopped(kind)) is not None:
+                pass  # the program ends at this action
+            elif kind is NextChunk and io.guard is None:
+                # A stream's every chunk, with no abort to arm: no call into ``perform``.
+                try:
+                    value = await action.handle.it.__anext__()
+                except StopAsyncIteration:
+                    value = None
+                except (Exception, _cancelled()) as exc:
+                    error = exc
+            elif kind is Ask or kind is RunTools:
+                # The caller answers (a review request) or watches (a turn of tools).
+                guard = io.guard
                 if guard is not None:
-                    guard.waiting = False
+                    guard.waiting = True
+                try:
+                    if kind is Ask:
+                        value = yield action.event
+                    else:
+                        from .._tools._turns import AsyncQuestion, run_turn_async
+
+                        async for item in run_turn_async(action):
+                            if isinstance(item, Done):
+                                value = item.value
+                            elif isinstance(item, AsyncQuestion):  # a generator tool's review
+                                item.answer((yield item.event))
+                            else:
+                                yield item
+                except (Exception, _cancelled()) as exc:
+                    error = io.failed(exc)
+                finally:
+                    if guard is not None:
+                        guard.waiting = False
+            else:
+                value, error = await io.perform(kind, action)
     finally:
         await io.finish(program)
 
@@ -250,10 +269,7 @@ async def run_async(
 ) -> Any:
     """A whole call: the program's result. Its events are dropped, a review question gets no
     answer (``None``, as ``run_sync`` gives it), tools run as in a stream."""
-    import asyncio
-
     io = AsyncIO(transport, flights, abort)
-    guard = io.guard
     value: Any = None
     error: BaseException | None = None
     try:
@@ -268,23 +284,17 @@ async def run_async(
                 continue
             if abort is not None and (error := io.stopped(kind)) is not None:
                 continue
-            if guard is not None:
-                guard.waiting = True
-            try:
-                if kind is RunTools:
-                    value = await _turn_unwatched(action)
-                elif kind is not Ask:
-                    value = await io.perform(kind, action)
-            except (Exception, asyncio.CancelledError) as exc:
-                error = io.failed(exc)
-            finally:
-                if guard is not None:
-                    guard.waiting = False
+            value, error = await io.perform(kind, action)
     finally:
-        if io.opened or io.owed is not None or guard is not None:
-            await io.finish(program)
-        else:
-            program.close()
+        await io.finish(program)
+
+
+def _cancelled() -> type[BaseException]:
+    """``asyncio.CancelledError``, looked up only when an exception is being matched (an
+    ``except`` clause evaluates its types then): asyncio is not imported for nothing."""
+    import asyncio
+
+    return asyncio.CancelledError
 
 
 async def _turn_unwatched(action: RunTools) -> Any:
