@@ -12,8 +12,6 @@ loads none of it.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError
@@ -38,7 +36,7 @@ class ThinkingSetup:
         "_pairs",
         "_parser_args",
         "_provider",
-        "_tag_start",
+        "_tag_firsts",
     )
 
     def __init__(self, host: PluginHost, provider: str, model: str, thinking: Any) -> None:
@@ -56,8 +54,8 @@ class ThinkingSetup:
         # What the parser takes, made for the first parse: the pairs as ThinkingPatterns, and
         # from_beginning as one (or a bool).
         self._parser_args: tuple[tuple[Any, ...], Any] | None = None
-        # Finds a character a tag can start with (any case); None: no tag to find.
-        self._tag_start: Callable[[str], object] | None = None
+        # The characters a tag can start with, in any case: a text holding none has no tag.
+        self._tag_firsts: tuple[str, ...] = ()
         self._key_parts: dict[bool, dict[str, Any]] = {}
 
     def _resolve(self) -> tuple[tuple[str, str], ...]:
@@ -78,10 +76,7 @@ class ThinkingSetup:
             self._pairs = tuple(dict.fromkeys(pairs))
             firsts = {tag[0] for pair in self._pairs for tag in pair}
             chars = firsts | {c.upper() for c in firsts} | {c.lower() for c in firsts}
-            if chars:
-                self._tag_start = re.compile(
-                    "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
-                ).search
+            self._tag_firsts = tuple(sorted(chars))
         return self._pairs
 
     def _parsing(self) -> tuple[tuple[Any, ...], Any]:
@@ -127,8 +122,7 @@ class ThinkingSetup:
         if not response.text or not self.active(request):
             return
         text = response.text
-        start = self._tag_start
-        if not self._from_beginning and (start is None or start(text) is None):
+        if not self._from_beginning and not _holds_any(text, self._tag_firsts):
             return  # no tag can start anywhere in this text: nothing to split (the common case)
         from ._parser import split_thinking
 
@@ -156,3 +150,12 @@ def _tag_pair(start: object, end: object) -> tuple[str, str]:
     if not start or not end:
         raise ConfigurationError("thinking tags must not be empty")
     return start, end
+
+
+def _holds_any(text: str, chars: tuple[str, ...]) -> bool:
+    """Whether ``text`` holds one of a few ``chars``: one substring search each (a regex
+    character class is an order of magnitude slower on a whole answer)."""
+    for c in chars:  # noqa: SIM110  (any() over a generator costs more than the searches)
+        if c in text:
+            return True
+    return False
