@@ -26,6 +26,9 @@ class SSEEvent:
     id: str | None = None
 
 
+_new = object.__new__
+
+
 class SSEDecoder:
     """Turns an SSE byte stream into ``SSEEvent``s; any chunking gives the same events."""
 
@@ -59,13 +62,12 @@ class SSEDecoder:
             and b"\r" not in chunk
         ):
             ident = self._id
-            return [
-                SSEEvent(
-                    "message",
-                    chunk[6:-2].decode("utf-8", "replace"),
-                    ident.decode() if ident is not None else None,
-                )
-            ]
+            # SSEEvent("message", data, id) without its generated __init__'s frame.
+            event = _new(SSEEvent)
+            event.event = "message"
+            event.data = chunk[6:-2].decode("utf-8", "replace")
+            event.id = ident.decode() if ident is not None else None
+            return [event]
         buf = self._buf + chunk if self._buf else chunk
         if b"\r" in buf:
             if buf.endswith(b"\r"):
