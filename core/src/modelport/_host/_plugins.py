@@ -274,12 +274,9 @@ class PluginHost:
         self._impl_cache.clear()
 
     def registry(self) -> Registry:
-        reg = self._registry
-        if reg is not None:  # built: the plugins are loaded (every call asks)
-            return reg
-        self.load()
-        reg = self._registry
+        reg = self._registry  # once built, the plugins are loaded: every call asks, no call here
         if reg is None:
+            self.load()
             with self._lock:
                 reg = self._registry
                 if reg is None:
