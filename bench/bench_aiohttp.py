@@ -187,8 +187,7 @@ async def measure(clients: dict[str, Fn], rounds: int, per_round: int, warmup: i
     from 8,300 to 3,200 req/s)."""
     for fn in clients.values():
         for _ in range(warmup):
-            await fn()
-            await _drained(len(asyncio.all_tasks()))
+            await _settled(fn)()
     wall: dict[str, list[float]] = {name: [] for name in clients}
     cpu: dict[str, list[float]] = {name: [] for name in clients}
     for r in range(rounds):
