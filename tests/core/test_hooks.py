@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,25 @@ def test_normalize_response_and_delta(server: ScriptedServer, chat: Path) -> Non
     answer = "".join(e.content for e in events if e.type == "answer")
     assert "o" not in answer and "0" in answer
     assert events[-2].content.text == answer.upper()
+
+
+def test_the_assistant_turn_is_built_from_the_finished_response(
+    server: ScriptedServer, chat: Path
+) -> None:
+    """``Response.messages`` of a finished call is built on first read: from the response as
+    the hooks left it, and the same after a copy or a pickle made before that read."""
+    host = PluginHost()
+    host.register(Normalizer(), name="normalizer")
+    server.add(Reply.from_file(chat / "chat-nonstream-text.json"))
+    with llm_with(host, server) as llm:
+        response = llm.complete("hi")
+    restored = pickle.loads(pickle.dumps(response))  # before ``messages`` was read
+    copied = response.model_copy(update={"text": "edited"})
+    assert response.text == response.text.upper() and response.text
+    assert copied.messages == response.messages == [response.assistant_message()]
+    assert response.messages[0].content == response.text  # the hook's edit included
+    assert restored.messages == response.messages and restored == response
+    assert mp.Response(text="built by hand").messages == []  # only a finished call builds one
 
 
 def test_cache_backend_and_key_parts(server: ScriptedServer, chat: Path) -> None:

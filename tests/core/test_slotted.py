@@ -58,3 +58,32 @@ def test_wire_request_repr_still_redacts_credentials() -> None:
     wire = WireRequest("POST", "http://x", {"Authorization": "Bearer sk-secret", "A": "b"})
     assert "sk-secret" not in repr(wire)
     assert "[REDACTED]" in repr(wire)
+
+
+def test_a_frozen_class_set_through_its_slot_setters_stays_frozen() -> None:
+    from modelport._engine._observe import CallInfo
+    from modelport._slotted import FrozenSlotted, slot_setters
+    from modelport.provider import Message, Request
+
+    class Pair(FrozenSlotted):
+        _fields = ("left", "right")
+        __slots__ = _fields
+
+    set_left, set_right = slot_setters(Pair)
+    pair = object.__new__(Pair)
+    set_left(pair, 1)
+    set_right(pair, [2])
+    assert (pair.left, pair.right) == (1, [2])  # type: ignore[attr-defined]
+    request = Request(model="m", messages=[Message(role="user", content="hi")])
+    info = CallInfo("p", "m", request, True, ("f",))
+    assert (info.provider, info.model, info.request, info.streaming, info.tools) == (
+        "p",
+        "m",
+        request,
+        True,
+        ("f",),
+    )
+    for frozen in (pair, info):
+        with pytest.raises(AttributeError, match="frozen"):
+            frozen.model = "other"  # type: ignore[misc]
+    assert info == CallInfo("p", "m", request, True, ("f",))

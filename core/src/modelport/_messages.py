@@ -168,6 +168,10 @@ class Message(Record):
         return cls(role="tool", tool_call_id=tool_call_id, content=content)
 
 
+_new = object.__new__
+_message_init = Message.__init__
+
+
 def messages_have_images(messages: list[Message]) -> bool:
     """Whether any message holds an image part (the engine checks and fetches only then)."""
     for m in messages:  # a loop, not any(...): nearly every message is a str, checked once
@@ -187,7 +191,11 @@ def coerce_messages(
     if system is not None:
         out.append(Message(role="system", content=system))
     if isinstance(prompt, str):
-        out.append(Message(role="user", content=prompt))
+        # ``__init__`` called as a function: calling the class with keywords costs a third
+        # more on Python 3.11 (the keywords are packed into a dict and unpacked again).
+        message = _new(Message)
+        _message_init(message, role="user", content=prompt)
+        out.append(message)
         return out
     if isinstance(prompt, (Message, Mapping)):
         items: Iterable[Any] = [prompt]

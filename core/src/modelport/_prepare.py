@@ -210,7 +210,9 @@ def _call_options(llm: LLM, call_kw: Mapping[str, Any]) -> CallOptions:
     """This call's options: the LLM's, with the call's own on top."""
     base = llm._base_opts
     if not call_kw:  # the common case: nothing to look up
-        return CallOptions(cache=base.cache, hide_thinking=base.hide_thinking, verbose=base.verbose)
+        # Positional (cache, clear_cache, cache_ttl_s, hide_thinking, verbose): a class called
+        # with keywords costs more on Python 3.11, and this runs on every call.
+        return CallOptions(base.cache, False, None, base.hide_thinking, base.verbose)
     cache = call_kw.get("cache", base.cache)
     if "use_cache" in call_kw:
         warn_once("use_cache=", "cache='never' to turn caching off")

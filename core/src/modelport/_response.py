@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from ._cost import Bill, Cost
 from ._messages import Message, ToolCall, tool_calls_of
@@ -93,11 +93,26 @@ class Usage(Record):
         cached_tokens: int = 0,
         cache_write_tokens: int = 0,
     ) -> None:
-        self.input_tokens = _count("input_tokens", input_tokens)
-        self.output_tokens = _count("output_tokens", output_tokens)
-        self.reasoning_tokens = _count("reasoning_tokens", reasoning_tokens)
-        self.cached_tokens = _count("cached_tokens", cached_tokens)
-        self.cache_write_tokens = _count("cache_write_tokens", cache_write_tokens)
+        # Counts are nearly always ints: checked inline, a call only for anything else.
+        self.input_tokens = (
+            input_tokens if type(input_tokens) is int else _count("input_tokens", input_tokens)
+        )
+        self.output_tokens = (
+            output_tokens if type(output_tokens) is int else _count("output_tokens", output_tokens)
+        )
+        self.reasoning_tokens = (
+            reasoning_tokens
+            if type(reasoning_tokens) is int
+            else _count("reasoning_tokens", reasoning_tokens)
+        )
+        self.cached_tokens = (
+            cached_tokens if type(cached_tokens) is int else _count("cached_tokens", cached_tokens)
+        )
+        self.cache_write_tokens = (
+            cache_write_tokens
+            if type(cache_write_tokens) is int
+            else _count("cache_write_tokens", cache_write_tokens)
+        )
 
     @property
     def total_tokens(self) -> int:
@@ -114,7 +129,7 @@ class Usage(Record):
 
 
 def _count(field: str, value: Any) -> int:
-    return value if type(value) is int else check_int("Usage", field, value)
+    return check_int("Usage", field, value)
 
 
 class ToolResult(Record):
@@ -170,7 +185,9 @@ class Response(Record):
         "provider_metadata",
         "raw",
     )
-    __slots__ = (*_fields, "_bill")  # _bill: what ``cost`` is priced from; not a field
+    # _bill: what ``cost`` is priced from; _messages: ``messages``, None until first read when
+    # the core finished the response (``_defer_messages``). Neither is a field.
+    __slots__ = (*(f for f in _fields if f != "messages"), "_messages", "_bill")
     _hidden = frozenset({"raw"})
     text: str
     reasoning: str | None
@@ -191,7 +208,7 @@ class Response(Record):
     attempts: int
     cache_source: CacheSource
     cache_key: str | None
-    messages: list[Message]
+    _messages: list[Message] | None
     provider_metadata: dict[str, Any]
     raw: Any
     _bill: Bill
@@ -292,9 +309,9 @@ class Response(Record):
             else check_text("Response", "cache_key", cache_key)
         )
         if not messages:
-            self.messages = []
+            self._messages = []
         elif isinstance(messages, list | tuple):
-            self.messages = [
+            self._messages = [
                 m if isinstance(m, Message) else Message.model_validate(m) for m in messages
             ]
         else:
@@ -309,6 +326,35 @@ class Response(Record):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def messages(self) -> list[Message]:
+        """The turns this answer adds to a conversation (the assistant's; a tool loop's every
+        turn). A finished call builds its assistant turn when this is first read, from the
+        response as it is then (most callers read ``text`` only: 200 calls in flight build
+        none)."""
+        built = self._messages
+        if built is None:
+            built = self._messages = [self.assistant_message()]
+        return built
+
+    @messages.setter
+    def messages(self, value: list[Message]) -> None:
+        self._messages = value
+
+    def _defer_messages(self) -> None:
+        """The assistant turn built on first read of ``messages`` (the core's, as it finishes
+        a response that has none yet)."""
+        self._messages = None
+
+    def _built_messages(self) -> list[Message]:
+        """``messages`` if already built, else none (what an edit of every turn must reach:
+        a turn built later is built from the edited response)."""
+        return self._messages or []
+
+    def replaced(self, **changes: Any) -> Self:
+        self.messages  # noqa: B018  (a copy keeps this turn, not one built from its changes)
+        return super().replaced(**changes)
 
     @property
     def cost(self) -> Cost | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Self, TypeVar
 
-__all__ = ["FrozenSlotted", "Slotted", "all_slots"]
+__all__ = ["FrozenSlotted", "Slotted", "all_slots", "slot_setters"]
 
 S = TypeVar("S", bound="Slotted")
 
@@ -80,6 +80,12 @@ def all_slots(cls: type) -> tuple[str, ...]:
             names.extend(s for s in klass.__dict__.get("__slots__", ()) if s not in names)
         found = _SLOTS[cls] = tuple(names)
     return found
+
+
+def slot_setters(cls: type[Slotted]) -> tuple[Callable[[Any, Any], None], ...]:
+    """The ``__set__`` of each of ``cls``'s fields' slot descriptors, in field order: what a
+    frozen class's ``__init__`` calls to set its fields without ``object.__setattr__``."""
+    return tuple(cls.__dict__[name].__set__ for name in cls._fields)
 
 
 class FrozenSlotted(Slotted):

@@ -341,8 +341,8 @@ class Call:
         gen = now - gen_start
         if response.tokens_per_second is None and response.usage.output_tokens and gen > 0:
             response.tokens_per_second = response.usage.output_tokens / gen
-        if not response.messages:
-            response.messages = [response.assistant_message()]
+        if not response._built_messages():
+            response._defer_messages()
         if setup.host.has_impls("normalize_response"):
             self._hook(
                 "normalize_response",
@@ -378,5 +378,5 @@ def _hide_reasoning(response: Response, opts: CallOptions) -> None:
     """``hide_thinking``: the model still reasons, the caller just does not see it."""
     if opts.hide_thinking:
         response.reasoning = None
-        for message in response.messages:
+        for message in response._built_messages():
             message.reasoning = None

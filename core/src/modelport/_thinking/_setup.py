@@ -137,7 +137,7 @@ class ThinkingSetup:
             response.reasoning = split.reasoning
         if split.unclosed:
             response.provider_metadata["reasoning_unclosed"] = True
-        for message in response.messages:
+        for message in response._built_messages():
             if message.role == "assistant":
                 message.content = response.text or None
                 message.reasoning = response.reasoning

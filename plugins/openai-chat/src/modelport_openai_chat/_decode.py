@@ -75,18 +75,26 @@ def decode_response(body: bytes, request: Request | None, *, model: str | None) 
         metadata["reasoning_signatures"] = [signature]
 
     try:
-        usage = parse_usage(data.get("usage"))
+        inputs, outputs, thought, cached = usage_counts(data.get("usage"))
     except (ValueError, OverflowError):  # a NaN or infinite token count: no count at all
         raise protocol_error(f"usage has a non-finite token count: {excerpt(body)}", model=model)
+    served = data.get("model")
+    if not served or type(served) is not str:
+        served = str(served or (request.model if request is not None else model) or "")
     return Response(
         text=text,
         reasoning=reasoning or None,
         tool_calls=_tool_calls(calls) if (calls := message.get("tool_calls")) else None,
         refusal=refusal or None,
-        usage=usage,
+        usage=Usage(
+            input_tokens=inputs,
+            output_tokens=outputs,
+            reasoning_tokens=thought,
+            cached_tokens=cached,
+        ),
         stop_reason=stop_reason,
         raw_stop_reason=raw_stop,
-        model=str(data.get("model") or (request.model if request is not None else model) or ""),
+        model=served,
         provider=PROVIDER,
         provider_metadata=metadata,
         raw=data,
@@ -162,18 +170,21 @@ def usage_counts(usage: Any) -> tuple[int, int, int, int]:
     """
     if not isinstance(usage, dict):
         return 0, 0, 0, 0
+    # Each count is nearly always an int or absent: checked inline, ``_int`` for the rest.
     get = usage.get
     prompt = get("prompt_tokens_details")
-    completion = get("completion_tokens_details")
-    cached = _int(prompt.get("cached_tokens")) if isinstance(prompt, dict) else 0
+    cached = prompt.get("cached_tokens") if type(prompt) is dict else 0
+    if type(cached) is not int:
+        cached = _int(cached)
     if not cached:
         cached = _int(get("cached_tokens")) or _int(get("prompt_cache_hit_tokens"))
-    reasoning = _int(completion.get("reasoning_tokens")) if isinstance(completion, dict) else 0
+    completion = get("completion_tokens_details")
+    reasoning = completion.get("reasoning_tokens") if type(completion) is dict else 0
     inputs, outputs = get("prompt_tokens"), get("completion_tokens")
     return (
-        inputs if type(inputs) is int else _int(inputs),  # nearly always an int: no call
+        inputs if type(inputs) is int else _int(inputs),
         outputs if type(outputs) is int else _int(outputs),
-        reasoning,
+        reasoning if type(reasoning) is int else _int(reasoning),
         cached,
     )
 
