@@ -120,6 +120,26 @@ def test_a_bad_value_names_its_field(build: Any, field: str) -> None:
 def test_lax_numbers_as_pydantic_accepted_them() -> None:
     assert mp.Usage(input_tokens=3.0).input_tokens == 3  # type: ignore[arg-type]
     assert mp.Request(model="m", messages=[], temperature=1).temperature == 1.0
+    assert type(mp.Request(model="m", messages=[], temperature=1).temperature) is float
+
+
+def test_the_fast_paths_store_what_the_checks_would() -> None:
+    """Exact types skip the check functions; anything else still goes through them."""
+
+    class Name(str):
+        pass
+
+    request = mp.Request(model=Name("m"), messages=[], top_p=0.5)
+    assert type(request.model) is str and request.model == "m"  # a subclass: a plain str
+    assert request.top_p == 0.5
+    with pytest.raises(ValueError, match=r"Usage\.input_tokens"):
+        mp.Usage(input_tokens=True)  # a bool is not a count
+    with pytest.raises(ValueError, match=r"Request\.stream"):
+        mp.Request(model="m", messages=[], stream=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"Usage\.output_tokens"):
+        mp.Usage(output_tokens="2")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"Request\.temperature"):
+        mp.Request(model="m", messages=[], temperature=True)
 
 
 def test_model_validate_takes_dicts_drops_unknown_keys_and_nests() -> None:

@@ -294,7 +294,7 @@ class LLM:
     def _program(
         self, prompt: Prompt, kw: dict[str, Any], *, stream: bool
     ) -> tuple[Program, AbortSignal | None]:
-        p = self._prepare(prompt, dict(kw), stream=stream)
+        p = prepare(self, prompt, kw, stream=stream)  # ``kw`` is this call's own: not copied
         if not self._fallbacks:
             return self._program_for(p, stream), p.opts.abort
         return self._with_fallbacks(p, prompt, kw, stream), p.opts.abort

@@ -159,7 +159,9 @@ def invalid(owner: str, field: str, expected: str, value: Any) -> ValueError:
 
 
 def check_str(owner: str, field: str, value: Any) -> str:
-    if type(value) is str or isinstance(value, str):
+    if type(value) is str:  # nearly always: no copy
+        return value
+    if isinstance(value, str):  # a subclass: stored as a plain str
         return str(value)
     raise invalid(owner, field, "a str", value)
 
@@ -183,6 +185,8 @@ def check_int(owner: str, field: str, value: Any) -> int:
 
 
 def check_float(owner: str, field: str, value: Any) -> float:
+    if type(value) is float:
+        return value
     if isinstance(value, float | int) and not isinstance(value, bool):
         return float(value)
     raise invalid(owner, field, "a number", value)

@@ -163,7 +163,7 @@ class Request(Record):
         extra_body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> None:
-        self.model = check_str("Request", "model", model)
+        self.model = model if type(model) is str else check_str("Request", "model", model)
         if not isinstance(messages, list | tuple):
             raise invalid("Request", "messages", "a list of Message", messages)
         self.messages = [
@@ -226,7 +226,9 @@ class Request(Record):
         self.user = (
             user if user is None or type(user) is str else check_text("Request", "user", user)
         )
-        self.stream = check_bool("Request", "stream", stream)
+        self.stream = (
+            stream if stream is False or stream is True else check_bool("Request", "stream", stream)
+        )
         self.extra_body = (
             {} if extra_body is None else check_dict("Request", "extra_body", extra_body)
         )

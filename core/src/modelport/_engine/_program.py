@@ -161,7 +161,8 @@ def _send(call: Call) -> Generator[Any, Any, tuple[Any, _Held]]:
                 call.emit("queued", waited_s=waited)
         if pool is not None:
             held.key = yield TakeKey(pool, call.queue_deadline())
-        call.emit("started")
+        if call.progress is not None:  # ``emit`` checks too, but a call of it makes a dict
+            call.emit("started")
         try:
             # A pool's key signs through its own provider instance, so its own credentials
             # (a Bedrock credential set's profile) are resolved off the loop too.
