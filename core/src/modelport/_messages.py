@@ -192,7 +192,7 @@ def coerce_messages(
         out.append(Message(role="system", content=system))
     if isinstance(prompt, str):
         # ``__init__`` called as a function: calling the class with keywords costs a third
-        # more on Python 3.11 (the keywords are packed into a dict and unpacked again).
+        # more (CPython packs the keywords into a dict and unpacks them again).
         message = _new(Message)
         _message_init(message, role="user", content=prompt)
         out.append(message)

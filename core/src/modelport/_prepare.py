@@ -211,7 +211,7 @@ def _call_options(llm: LLM, call_kw: Mapping[str, Any]) -> CallOptions:
     base = llm._base_opts
     if not call_kw:  # the common case: nothing to look up
         # Positional (cache, clear_cache, cache_ttl_s, hide_thinking, verbose): a class called
-        # with keywords costs more on Python 3.11, and this runs on every call.
+        # with keywords costs more (design notes, sixth pass), and this runs on every call.
         return CallOptions(base.cache, False, None, base.hide_thinking, base.verbose)
     cache = call_kw.get("cache", base.cache)
     if "use_cache" in call_kw:

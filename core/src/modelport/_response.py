@@ -95,23 +95,29 @@ class Usage(Record):
     ) -> None:
         # Counts are nearly always ints: checked inline, a call only for anything else.
         self.input_tokens = (
-            input_tokens if type(input_tokens) is int else _count("input_tokens", input_tokens)
+            input_tokens
+            if type(input_tokens) is int
+            else check_int("Usage", "input_tokens", input_tokens)
         )
         self.output_tokens = (
-            output_tokens if type(output_tokens) is int else _count("output_tokens", output_tokens)
+            output_tokens
+            if type(output_tokens) is int
+            else check_int("Usage", "output_tokens", output_tokens)
         )
         self.reasoning_tokens = (
             reasoning_tokens
             if type(reasoning_tokens) is int
-            else _count("reasoning_tokens", reasoning_tokens)
+            else check_int("Usage", "reasoning_tokens", reasoning_tokens)
         )
         self.cached_tokens = (
-            cached_tokens if type(cached_tokens) is int else _count("cached_tokens", cached_tokens)
+            cached_tokens
+            if type(cached_tokens) is int
+            else check_int("Usage", "cached_tokens", cached_tokens)
         )
         self.cache_write_tokens = (
             cache_write_tokens
             if type(cache_write_tokens) is int
-            else _count("cache_write_tokens", cache_write_tokens)
+            else check_int("Usage", "cache_write_tokens", cache_write_tokens)
         )
 
     @property
@@ -126,10 +132,6 @@ class Usage(Record):
             cached_tokens=self.cached_tokens + other.cached_tokens,
             cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
         )
-
-
-def _count(field: str, value: Any) -> int:
-    return check_int("Usage", field, value)
 
 
 class ToolResult(Record):

@@ -173,13 +173,13 @@ def usage_counts(usage: Any) -> tuple[int, int, int, int]:
     # Each count is nearly always an int or absent: checked inline, ``_int`` for the rest.
     get = usage.get
     prompt = get("prompt_tokens_details")
-    cached = prompt.get("cached_tokens") if type(prompt) is dict else 0
+    cached = prompt.get("cached_tokens") if isinstance(prompt, dict) else 0
     if type(cached) is not int:
         cached = _int(cached)
     if not cached:
         cached = _int(get("cached_tokens")) or _int(get("prompt_cache_hit_tokens"))
     completion = get("completion_tokens_details")
-    reasoning = completion.get("reasoning_tokens") if type(completion) is dict else 0
+    reasoning = completion.get("reasoning_tokens") if isinstance(completion, dict) else 0
     inputs, outputs = get("prompt_tokens"), get("completion_tokens")
     return (
         inputs if type(inputs) is int else _int(inputs),
