@@ -24,7 +24,6 @@ from ._json import body_loads
 __all__ = [
     "content_text",
     "decode_response",
-    "parse_usage",
     "reasoning_from_details",
     "tool_arguments",
     "usage_counts",
@@ -149,16 +148,6 @@ def reasoning_from_details(details: Any) -> tuple[str, str | None]:
         if isinstance(sig, str) and sig:
             signature = sig
     return "".join(texts), signature
-
-
-def parse_usage(usage: Any) -> Usage:
-    input_tokens, output_tokens, reasoning_tokens, cached_tokens = usage_counts(usage)
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        reasoning_tokens=reasoning_tokens,
-        cached_tokens=cached_tokens,
-    )
 
 
 def usage_counts(usage: Any) -> tuple[int, int, int, int]:
