@@ -355,15 +355,15 @@ def test_one_session_per_loop_closed_when_the_loop_ends(server: ScriptedServer) 
         warnings.simplefilter("error", ResourceWarning)  # an unclosed socket fails the test
         for _ in range(3):
             assert asyncio.run(fetch(transport, get(server.url + "/x")))[0] == 200
-            assert transport._sessions == {}  # closed by asyncio.run's shutdown, nothing held
+            assert transport._pools == {}  # closed by asyncio.run's shutdown, nothing held
         loop = asyncio.new_event_loop()
         try:
             loop.run_until_complete(fetch(transport, get(server.url + "/x")))
-            assert len(transport._sessions) == 1
+            assert len(transport._pools) == 1
         finally:
             transport.close()  # a loop that is not running: closed on it
             loop.close()
-        assert transport._sessions == {}
+        assert transport._pools == {}
         gc.collect()
 
 
