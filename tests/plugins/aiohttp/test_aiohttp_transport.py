@@ -342,7 +342,7 @@ def test_no_proxy_and_trust_env_false_go_direct(
 # -- event loops and closing -------------------------------------------------------------------
 
 
-def test_one_session_per_loop_closed_when_the_loop_ends(server: ScriptedServer) -> None:
+def test_one_pool_per_loop_closed_when_the_loop_ends(server: ScriptedServer) -> None:
     import gc
     import warnings
 
@@ -437,3 +437,214 @@ def test_text_before_an_error_event_in_the_same_read_is_delivered(server: Script
     assert isinstance(failure, mp.ModelRequestError)
     assert "overloaded" in str(failure)
     assert len(server.requests) == 1
+
+
+# -- modelport's HTTP/1.1 over aiohttp's connections ---------------------------------------------
+
+
+def test_a_malformed_response_is_a_typed_error(server: ScriptedServer) -> None:
+    server.add(Fault.raw_response(b"SSH-2.0-OpenSSH_9.6\r\n\r\n"))
+    server.add(Fault.raw_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"))
+    transport = AiohttpTransport()
+
+    async def run() -> tuple[mp.ProviderConnectionError, mp.ProviderConnectionError]:
+        try:
+            with pytest.raises(mp.ProviderConnectionError, match="status line") as bad_head:
+                await fetch(transport, get(server.url + "/"))
+            raw = await transport.asend(get(server.url + "/"), mp.Timeouts())
+            try:
+                with pytest.raises(mp.ProviderConnectionError, match="middle of the body") as cut:
+                    await raw.aread()
+            finally:
+                await raw.aclose()
+            return bad_head.value, cut.value
+        finally:
+            await transport.aclose()
+
+    bad_head, cut = asyncio.run(run())
+    assert bad_head.before_response is True and cut.before_response is False
+
+
+def test_a_header_with_a_line_break_is_refused_before_sending(server: ScriptedServer) -> None:
+    transport = AiohttpTransport()
+    wire = WireRequest("GET", server.url + "/", {"Authorization": "Bearer sk-1\r\nX-Evil: 1"})
+
+    async def run() -> None:
+        try:
+            with pytest.raises(ValueError, match="line break") as info:
+                await fetch(transport, wire)
+            assert "sk-1" not in str(info.value)
+        finally:
+            await transport.aclose()
+
+    asyncio.run(run())
+    assert server.requests == []
+
+
+def test_read_timeout_mid_stream_is_after_the_response(server: ScriptedServer, chat: Path) -> None:
+    sse = Reply.from_file(chat / "chat-stream-text.sse")
+    server.add(Fault.stall_mid_stream(sse, after_chunks=2, delay=1.5))
+    transport = AiohttpTransport()
+
+    async def run() -> tuple[mp.LLMTimeoutError, int]:
+        raw = await transport.asend(get(server.url + "/"), mp.Timeouts(read=0.3))
+        got = 0
+        try:
+            with pytest.raises(mp.LLMTimeoutError) as info:
+                async for chunk in raw.aiter_bytes():
+                    got += len(chunk)
+            return info.value, got
+        finally:
+            await raw.aclose()
+            await transport.aclose()
+
+    err, got = asyncio.run(run())
+    assert err.phase == "read" and err.before_response is False and got > 0
+
+
+def test_a_slow_reader_gets_every_byte_of_a_large_body(server: ScriptedServer) -> None:
+    """Reading pauses while the caller falls behind, and resumes: nothing lost or reordered."""
+    body = bytes(range(256)) * 24_000  # about 6 MB
+    server.add(Reply.raw(200, body, content_type="application/octet-stream"))
+    server.add(Reply.raw(200, b"next"))
+    transport = AiohttpTransport()
+
+    async def run() -> tuple[bytes, tuple[int, bytes]]:
+        try:
+            raw = await transport.asend(get(server.url + "/"), mp.Timeouts(read=5))
+            pieces = []
+            try:
+                async for chunk in raw.aiter_bytes():
+                    pieces.append(chunk)
+                    if len(pieces) < 20:
+                        await asyncio.sleep(0.01)  # the server's bytes pile up meanwhile
+            finally:
+                await raw.aclose()
+            return b"".join(pieces), await fetch(transport, get(server.url + "/"))
+        finally:
+            await transport.aclose()
+
+    got, after = asyncio.run(run())
+    assert got == body and after == (200, b"next")
+    assert server.requests[0].connection == server.requests[1].connection  # reused after it
+
+
+def test_session_options_are_refused_with_the_way_forward() -> None:
+    with pytest.raises(mp.ConfigurationError, match="connector_options"):
+        AiohttpTransport(session_options={"headers": {"x": "1"}})
+
+
+CERT = Path(__file__).parents[2] / "core" / "tls" / "self_signed.pem"
+
+
+async def _tls_origin(seen: list[tuple[str, str]]) -> asyncio.Server:
+    """An HTTPS origin on 127.0.0.1 (the tests' self-signed certificate) answering every
+    request on a connection with a JSON body that counts the requests of that connection."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(CERT)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            for n in range(1, 11):  # bounded: ten requests a connection
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+                lines = head.decode("latin-1").split("\r\n")
+                fields = dict(line.split(": ", 1) for line in lines[1:] if line)
+                size = int(fields.get("Content-Length", "0"))
+                if size:
+                    await asyncio.wait_for(reader.readexactly(size), 5)
+                seen.append((lines[0], fields.get("Host", "")))
+                payload = json.dumps({"n": n}).encode()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+                writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(payload), payload))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
+
+
+async def _connect_proxy(seen: list[str]) -> asyncio.Server:
+    """A CONNECT proxy on 127.0.0.1: records each CONNECT head, then pipes both ways."""
+
+    async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        try:
+            for _ in range(10_000):  # bounded
+                data = await asyncio.wait_for(src.read(65_536), 5)
+                if not data:
+                    break
+                dst.write(data)
+                await dst.drain()
+        except (TimeoutError, ConnectionError):
+            pass
+        finally:
+            dst.close()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).decode("latin-1")
+        seen.append(head)
+        host, _, port = head.split(" ")[1].rpartition(":")
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+def _trusting_context() -> Any:
+    import ssl
+
+    return ssl.create_default_context(cafile=str(CERT))
+
+
+def test_https_keeps_its_connection_across_requests() -> None:
+    """Over TLS the exchange takes the encrypted transport over and gives it back: the second
+    and third requests ride the first one's connection."""
+    seen: list[tuple[str, str]] = []
+
+    async def run() -> list[bytes]:
+        origin = await _tls_origin(seen)
+        port = origin.sockets[0].getsockname()[1]
+        transport = AiohttpTransport(connector_options={"ssl": _trusting_context()})
+        try:
+            wire = WireRequest("POST", f"https://127.0.0.1:{port}/v1/x", {}, None, b"{}")
+            return [(await fetch(transport, wire))[1] for _ in range(3)]
+        finally:
+            await transport.aclose()
+            origin.close()
+            await origin.wait_closed()
+
+    assert asyncio.run(run()) == [b'{"n": 1}', b'{"n": 2}', b'{"n": 3}']
+    assert seen[0][0] == "POST /v1/x HTTP/1.1" and seen[0][1].startswith("127.0.0.1:")
+
+
+def test_https_through_a_proxy_tunnels_with_its_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    heads: list[str] = []
+    seen: list[tuple[str, str]] = []
+
+    async def run() -> list[bytes]:
+        origin = await _tls_origin(seen)
+        proxy = await _connect_proxy(heads)
+        port = origin.sockets[0].getsockname()[1]
+        proxy_port = proxy.sockets[0].getsockname()[1]
+        monkeypatch.setenv("HTTPS_PROXY", f"http://us%40er:pw@127.0.0.1:{proxy_port}")
+        transport = AiohttpTransport(connector_options={"ssl": _trusting_context()})
+        try:
+            url = f"https://127.0.0.1:{port}/v1/models"
+            return [(await fetch(transport, get(url)))[1] for _ in range(2)]
+        finally:
+            await transport.aclose()
+            for s in (proxy, origin):
+                s.close()
+
+    assert asyncio.run(run()) == [b'{"n": 1}', b'{"n": 2}']  # one tunnel, two requests
+    assert len(heads) == 1 and heads[0].startswith("CONNECT 127.0.0.1:")
+    expected = base64.b64encode(b"us@er:pw").decode()
+    assert f"Proxy-Authorization: Basic {expected}" in heads[0]
+    assert seen[0][0] == "GET /v1/models HTTP/1.1"  # origin-form inside the tunnel

@@ -53,6 +53,7 @@ from modelport.transport import (
     Transport,
     connection_error,
 )
+from multidict import CIMultiDict
 from yarl import URL
 
 from ._exchange import Exchange
@@ -250,6 +251,10 @@ class AiohttpTransport:
             proxy=URL(proxy) if proxy is not None else None,
             proxy_headers=proxy_headers,
         )
+        if isinstance(key.proxy_headers, CIMultiDict):
+            # aiohttp's connector adds Host to the CONNECT headers on the first connection,
+            # which changes the pool key: set now, the first tunnel is reused like the others.
+            key.proxy_headers["Host"] = key.headers["Host"]
         route = _Route(key, target, host, extra)
         if len(pool.routes) >= _CACHE_MAX:
             pool.routes.clear()
