@@ -1,4 +1,4 @@
-"""modelport transport on aiohttp: async calls at aiohttp's speed, sync calls delegated.
+"""modelport transport on aiohttp's connections: async calls faster than raw aiohttp.
 
 Importing this package is cheap: aiohttp is imported with ``modelport_aiohttp._transport``,
 which the core imports only when an ``LLM`` chooses the transport (``transport="aiohttp"`` or
